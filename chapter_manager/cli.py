@@ -1,0 +1,538 @@
+"""The ``chapter-manager`` command: the desktop app's launcher and a scriptable CLI.
+
+Exit codes (stable; scripts rely on them): 0 success, 1 a failure explained in one line
+on stderr, 2 a usage error.  No traceback ever reaches the terminal: unexpected errors are
+written to a log file in the data folder and named in the one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import enum
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .i18n import _
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+LIST_KINDS = ("people", "members", "events", "forums", "pledges", "chapters")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line plus a hint, and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(
+            _("{prog}: {message} (see '{prog} --help')").format(prog=self.prog, message=message) + "\n"
+        )
+        raise SystemExit(EXIT_USAGE)
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("'{v}' is not a whole number").format(v=value)) from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(_("'{v}' must not be negative").format(v=value))
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="chapter-manager",
+        description=_(
+            "Chapter Manager for HeForShe campus chapters. With no command it opens the "
+            "desktop app; the commands below work on the same database from scripts."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help=_("the database file (default: $CHAPTER_MANAGER_DB, or chapter.db in your data folder)"),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help=_("add a realistic demo chapter to the database"))
+    demo.add_argument("--members", type=_positive, default=200, metavar="N")
+    demo.add_argument("--events", type=_positive, default=12, metavar="N")
+    demo.add_argument("--forums", type=_positive, default=4, metavar="N")
+    demo.add_argument("--pledges", type=_positive, default=600, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="N")
+
+    stats = sub.add_parser("stats", help=_("print the chapter's counts"))
+    stats.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+    stats.add_argument("--chapter", type=int, metavar="ID", help=_("one chapter only"))
+
+    lst = sub.add_parser("list", help=_("list people, members, events, forums or pledges"))
+    lst.add_argument("kind", choices=LIST_KINDS)
+    lst.add_argument("--search", metavar="TEXT", help=_("accent- and case-insensitive search"))
+    lst.add_argument("--limit", type=_positive, default=50, metavar="N", help=_("at most N rows (0: all)"))
+    lst.add_argument("--chapter", type=int, metavar="ID")
+    lst.add_argument("--json", action="store_true", help=_("print JSON objects, one list"))
+
+    check = sub.add_parser("check", help=_("check the database's integrity, schema and location"))
+    check.add_argument("--json", action="store_true")
+
+    backup = sub.add_parser("backup", help=_("back up the database now"))
+    backup.add_argument("--to", metavar="PATH", help=_("write the backup to this file or folder"))
+    sub.add_parser("backups", help=_("list the database's backups, newest first"))
+    restore = sub.add_parser("restore", help=_("replace the database with a backup"))
+    restore.add_argument("backup", metavar="BACKUP", help=_("the backup file to restore"))
+
+    sub.add_parser("gui", help=_("open the desktop app (the default)"))
+    return parser
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(_plain(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def _cell(value: Any, room: int | None = 60) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, enum.Enum):
+        return getattr(value, "label", value.value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).replace("\n", " ")
+    return text if room is None or len(text) <= room else text[: room - 1] + "…"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A readable table that lines up names in any script (wide characters count double)."""
+    from .text import display_width
+
+    last = len(headers) - 1
+    cells = [[_cell(v, None if i == last else 60) for i, v in enumerate(row)] for row in rows]
+    widths = [display_width(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], display_width(c))
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (widths[i] - display_width(v)) for i, v in enumerate(values)).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in cells]
+    sys.stdout.write("\n".join(out) + "\n")
+
+
+def _progress_printer() -> Callable[[float, str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, message: str) -> None:
+        sys.stderr.write(f"\r{fraction * 100:5.1f}%  {message[:60]:<60}")
+        sys.stderr.flush()
+        if fraction >= 1:
+            sys.stderr.write("\n")
+
+    return show
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .storage import open_database
+    from .storage.location import location_warnings
+
+    db = open_database(args.db)
+    if db.path is not None and args.command not in ("check",):
+        for warning in location_warnings(db.path):
+            sys.stderr.write(_("Warning: {w}").format(w=warning) + "\n")
+    if db.report.pre_upgrade_backup:
+        sys.stderr.write(
+            _("Upgraded the database; the previous version is backed up at {p}").format(
+                p=db.report.pre_upgrade_backup
+            )
+            + "\n"
+        )
+    return db
+
+
+def cmd_none(args: argparse.Namespace) -> int:
+    from .storage.location import location_warnings  # noqa: F401
+
+    db = _open(args)
+    try:
+        from .services.stats import chapter_stats
+
+        totals = chapter_stats(db)
+    finally:
+        db.close()
+    sys.stdout.write(
+        _(
+            "Chapter Manager {version}\n"
+            "Database: {path}\n"
+            "It holds {chapters} chapter(s), {people} people and {pledges} pledges.\n\n"
+            "The desktop app is not part of this version yet; it arrives with the next "
+            "release. Meanwhile the commands work on the same database: try\n"
+            "  chapter-manager demo      (add a demo chapter)\n"
+            "  chapter-manager stats     (the chapter's counts)\n"
+            "  chapter-manager --help    (every command)\n"
+        ).format(
+            version=__version__,
+            path=db.location,
+            chapters=len(totals.get("chapters", [])),
+            people=totals["people"],
+            pledges=totals["pledges"],
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate_demo
+
+    db = _open(args)
+    try:
+        if not db.report.created:
+            db.backup_if_due()
+        summary = generate_demo(
+            db,
+            members=args.members,
+            events=args.events,
+            forums=args.forums,
+            pledges=args.pledges,
+            seed=args.seed,
+            progress=_progress_printer(),
+        )
+    finally:
+        db.close()
+    sys.stdout.write(
+        _("Added the demo chapter (id {id}) to {path}.").format(id=summary.chapter_id, path=db.location)
+        + "\n"
+    )
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .services.stats import chapter_stats
+
+    db = _open(args)
+    try:
+        stats = chapter_stats(db, args.chapter)
+    finally:
+        db.close()
+    if args.json:
+        _print_json(stats)
+        return EXIT_OK
+    labels = {
+        "people": _("People"),
+        "members": _("Members"),
+        "events": _("Events"),
+        "forums": _("Forum sessions"),
+        "attendance": _("Attendance (named check-ins)"),
+        "pledges": _("Pledges"),
+    }
+    if "chapter" in stats:
+        sys.stdout.write(f"{stats['chapter']['name']}\n\n")
+    print_table([_("Count"), _("Total")], [(labels[k], stats[k]) for k in labels])
+    if stats.get("members_by_status"):
+        sys.stdout.write("\n")
+        print_table(
+            [_("Members by status"), _("Total")],
+            [(k, v) for k, v in stats["members_by_status"].items()],
+        )
+    if stats.get("officers_now"):
+        sys.stdout.write("\n")
+        print_table([_("Officer"), _("Name"), _("Since")],
+                    [(o["title"], o["name"], o["since"]) for o in stats["officers_now"]])
+    if stats.get("goals"):
+        sys.stdout.write("\n")
+        print_table(
+            [_("Goal"), _("Current"), _("Target"), _("%"), _("Reached by")],
+            [
+                (g["label"] or g["metric"], g["current"], g["target"], g["percent"],
+                 g["projected_date"] or "")
+                for g in stats["goals"]
+            ],
+        )
+    if len(stats.get("chapters", [])) > 1:
+        sys.stdout.write("\n")
+        print_table(
+            [_("Id"), _("Chapter"), _("People"), _("Members"), _("Pledges")],
+            [(c["id"], c["name"], c["people"], c["members"], c["pledges"]) for c in stats["chapters"]],
+        )
+    return EXIT_OK
+
+
+def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list[Any]]:  # type: ignore[no-untyped-def]
+    """(headers, field names, row objects) for ``list KIND``."""
+    from .services import chapters as chapters_service
+    from .services.common import resolve_chapter
+
+    limit = args.limit or None
+    if args.kind == "chapters":
+        rows = chapters_service.list_chapters(db)
+        return (
+            [_("Id"), _("Chapter"), _("University"), _("City"), _("Country")],
+            ["id", "name", "university", "city", "country"],
+            rows[:limit] if limit else rows,
+        )
+    with db.read() as s:
+        chapter_id = resolve_chapter(s, args.chapter).id
+    if args.kind in ("people", "members"):
+        from .services.people import list_people
+
+        rows = list_people(
+            db, chapter_id, search=args.search, members_only=args.kind == "members",
+            order="relevance" if args.search else "name", limit=limit,
+        )
+        return (
+            [_("Id"), _("Name"), _("Email"), _("Student id"), _("Affiliation"), _("Member")],
+            ["id", "display_name", "email", "student_id", "affiliation", "membership_status"],
+            rows,
+        )
+    if args.kind == "pledges":
+        from .services.pledges import list_pledges
+
+        rows = list_pledges(db, chapter_id, search=args.search, limit=limit)
+        return (
+            [_("Id"), _("Signed"), _("Name"), _("Event"), _("Source")],
+            ["id", "signed_at", "display_name", "event_title", "source"],
+            rows,
+        )
+    if args.kind == "events":
+        from .services.events import list_events
+
+        rows = list_events(db, chapter_id, search=args.search, limit=limit)
+        return (
+            [_("Id"), _("Starts"), _("Title"), _("Kind"), _("Status"), _("Attendance"), _("Pledges")],
+            ["id", "starts_at", "title", "kind", "status", "attendance_count", "pledge_count"],
+            rows,
+        )
+    from .services.forums import list_forums
+
+    rows = list_forums(db, chapter_id, search=args.search, limit=limit)
+    return (
+        [_("Id"), _("Held on"), _("Topic"), _("Format"), _("Takeaways"), _("Open actions")],
+        ["id", "held_on", "topic", "format", "takeaway_count", "open_action_count"],
+        rows,
+    )
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        headers, names, rows = _list_rows(db, args)
+    finally:
+        db.close()
+    if args.json:
+        _print_json([_plain(r) for r in rows])
+    else:
+        print_table(headers, [[getattr(r, n) for n in names] for r in rows])
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .storage import open_database
+    from .storage.location import location_warnings
+    from .storage.schema import SCHEMA_VERSION
+
+    path = Path(args.db).expanduser() if args.db else None
+    db = open_database(path)
+    try:
+        problems = db.integrity_problems()
+        version = db.schema_version()
+        warnings = location_warnings(db.path) if db.path else []
+        backups = db.backups.list() if db.path else []
+    finally:
+        db.close()
+    report = {
+        "database": db.location,
+        "integrity": "ok" if not problems else "damaged",
+        "problems": problems,
+        "schema_version": version,
+        "app_schema_version": SCHEMA_VERSION,
+        "warnings": warnings,
+        "backups": len(backups),
+        "newest_backup": str(backups[0].path) if backups else None,
+    }
+    if args.json:
+        _print_json(report)
+    else:
+        sys.stdout.write(_("Database: {p}").format(p=report["database"]) + "\n")
+        sys.stdout.write(
+            _("Integrity: {state}").format(state=_("ok") if not problems else _("DAMAGED")) + "\n"
+        )
+        for problem in problems:
+            sys.stdout.write(f"  - {problem}\n")
+        sys.stdout.write(_("Schema version: {v} (this app: {a})").format(v=version, a=SCHEMA_VERSION) + "\n")
+        sys.stdout.write(
+            _("Backups: {n}{newest}").format(
+                n=len(backups),
+                newest=_(", newest {p}").format(p=backups[0].path) if backups else "",
+            )
+            + "\n"
+        )
+        if warnings:
+            for warning in warnings:
+                sys.stdout.write(_("Warning: {w}").format(w=warning) + "\n")
+        else:
+            sys.stdout.write(_("Location: fine (not in a synced folder or on a network drive)") + "\n")
+    if problems:
+        from .storage.backups import newest_good_backup
+
+        good = newest_good_backup(db.path) if db.path else None
+        hint = _(" The newest good backup is {b}.").format(b=good) if good else ""
+        sys.stderr.write(_("The database is damaged.") + hint + "\n")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    db = _open(args)
+    try:
+        target = db.backup(reason="manual", to=Path(args.to) if args.to else None)
+    finally:
+        db.close()
+    sys.stdout.write(_("Backed up to {p}").format(p=target) + "\n")
+    return EXIT_OK
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    from .paths import default_database
+    from .storage.backups import BackupStore
+
+    path = Path(args.db).expanduser() if args.db else default_database()
+    backups = BackupStore.for_database(path.absolute()).list()
+    if not backups:
+        sys.stdout.write(_("No backups of {p} yet.").format(p=path) + "\n")
+        return EXIT_OK
+    print_table(
+        [_("Taken"), _("Reason"), _("Size (MB)"), _("File")],
+        [(b.taken_at, b.reason, f"{b.size / 1e6:.1f}", str(b.path)) for b in backups],
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .paths import default_database
+    from .storage.backups import restore_backup
+
+    path = Path(args.db).expanduser() if args.db else default_database()
+    result = restore_backup(path.absolute(), Path(args.backup))
+    # Open it once: an older backup is upgraded (and backed up first) right away.
+    db = _open(args)
+    db.close()
+    sys.stdout.write(_("Restored {b} into {p}.").format(b=result.restored_from, p=path) + "\n")
+    if result.previous_kept_at:
+        sys.stdout.write(
+            _("The database as it was before is kept at {k}").format(k=result.previous_kept_at) + "\n"
+        )
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    return cmd_none(args)
+
+
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: cmd_none,
+    "gui": cmd_gui,
+    "demo": cmd_demo,
+    "stats": cmd_stats,
+    "list": cmd_list,
+    "check": cmd_check,
+    "backup": cmd_backup,
+    "backups": cmd_backups,
+    "restore": cmd_restore,
+}
+
+
+def _log_unexpected(error: BaseException) -> Path | None:
+    import traceback
+
+    from .paths import log_dir
+
+    try:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / "chapter-manager.log"
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} chapter-manager {__version__} {sys.argv[1:]}\n")
+            fh.write("".join(traceback.format_exception(error)))
+        return log
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from .errors import ChapterError
+
+    try:
+        return COMMANDS[args.command](args)
+    except ChapterError as error:
+        sys.stderr.write(_("Error: {message}").format(message=str(error).replace("\n", " ")) + "\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        sys.stderr.write("\n" + _("Interrupted; the unfinished step was not saved.") + "\n")
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        os._exit(EXIT_OK)  # output piped into `head`: not an error
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        log = _log_unexpected(error)
+        where = _(" Details are in {log}.").format(log=log) if log else ""
+        sys.stderr.write(
+            _("Unexpected problem ({kind}: {message}).").format(
+                kind=type(error).__name__, message=str(error).splitlines()[0] if str(error) else ""
+            )
+            + where
+            + "\n"
+        )
+        return EXIT_FAILURE
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,96 @@
+"""Errors the core raises, each carrying a message written for the person using the app.
+
+The CLI prints ``str(error)`` on one line; the desktop app shows it in a dialog.  Nothing
+here holds a traceback meant for users.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .i18n import _
+
+
+class ChapterError(Exception):
+    """Base class: ``str(error)`` is a complete sentence a student understands."""
+
+
+class NotFound(ChapterError):
+    pass
+
+
+class ValidationError(ChapterError):
+    """Input that cannot be saved.  ``fields`` maps a field name to what is wrong with it."""
+
+    def __init__(self, fields: dict[str, str]):
+        self.fields = dict(fields)
+        super().__init__("; ".join(f"{msg}" for msg in self.fields.values()))
+
+
+class DuplicateError(ChapterError):
+    """Someone with the same email or student id is already in the chapter."""
+
+    def __init__(self, message: str, existing_id: int):
+        self.existing_id = existing_id
+        super().__init__(message)
+
+
+class StorageError(ChapterError):
+    """A problem with the database file itself."""
+
+
+class NotAChapterDatabase(StorageError):
+    def __init__(self, path: Path, detail: str = ""):
+        self.path = path
+        msg = _("{path} is not a Chapter Manager database").format(path=path)
+        super().__init__(msg + (f" ({detail})." if detail else "."))
+
+
+class DatabaseTooNew(StorageError):
+    def __init__(self, path: Path, found: int, known: int):
+        self.path, self.found, self.known = path, found, known
+        super().__init__(
+            _(
+                "{path} was saved by a newer version of Chapter Manager (schema {found}; "
+                "this version knows up to {known}). Update the app to open it; the file "
+                "was not changed."
+            ).format(path=path, found=found, known=known)
+        )
+
+
+class DatabaseCorrupt(StorageError):
+    def __init__(self, path: Path, detail: str, newest_backup: Path | None):
+        self.path, self.detail, self.newest_backup = path, detail, newest_backup
+        msg = _("{path} is damaged ({detail}).").format(path=path, detail=detail)
+        if newest_backup is not None:
+            msg += " " + _(
+                "The newest good backup is {backup}; restore it with "
+                "'chapter-manager restore \"{backup}\"'."
+            ).format(backup=newest_backup)
+        else:
+            msg += " " + _("No backup of it was found.")
+        super().__init__(msg)
+
+
+class DatabaseBusy(StorageError):
+    def __init__(self, path: Path | str):
+        super().__init__(
+            _(
+                "{path} is busy: another Chapter Manager window or command is writing to it. "
+                "Try again in a moment."
+            ).format(path=path)
+        )
+
+
+class DiskFull(StorageError):
+    def __init__(self, path: Path | str):
+        super().__init__(
+            _(
+                "There is no room left on the disk that holds {path}. Nothing was saved from "
+                "the last change; free some space and try again."
+            ).format(path=path)
+        )
+
+
+class CannotOpen(StorageError):
+    pass

@@ -1,0 +1,1 @@
+"""Services: units of work over the database that take and return plain data."""

@@ -1,0 +1,150 @@
+"""Chapters and their academic terms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..i18n import _
+from ..models import AcademicTerm, AuditAction, Chapter
+from ..storage import Database
+from ..validation import (
+    Problems,
+    check_country,
+    check_date_order,
+    check_email,
+    check_text,
+    check_timezone,
+)
+from .common import audit, get_or_fail, to_view
+
+
+@dataclass
+class ChapterData:
+    name: str
+    university: str = ""
+    campus: str = ""
+    city: str = ""
+    country: str = ""
+    timezone: str = "UTC"
+    founded_on: dt.date | None = None
+    advisor_name: str = ""
+    advisor_email: str = ""
+
+
+@dataclass(frozen=True)
+class ChapterView:
+    id: int
+    uuid: uuid.UUID
+    name: str
+    university: str
+    campus: str
+    city: str
+    country: str
+    timezone: str
+    founded_on: dt.date | None
+    advisor_name: str
+    advisor_email: str
+    created_at: dt.datetime
+    terms: list[TermView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TermView:
+    id: int
+    chapter_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+def _validated(data: ChapterData) -> dict[str, object]:
+    t = Chapter.__table__
+    p = Problems()
+    out: dict[str, object] = {}
+    with p.field("name"):
+        out["name"] = check_text(data.name, "name", _("Chapter name"), table=t, required=True)
+    for name, label in (
+        ("university", _("University")),
+        ("campus", _("Campus")),
+        ("city", _("City")),
+        ("advisor_name", _("Advisor's name")),
+    ):
+        with p.field(name):
+            out[name] = check_text(getattr(data, name), name, label, table=t)
+    with p.field("country"):
+        out["country"] = check_country(data.country)
+    with p.field("timezone"):
+        out["timezone"] = check_timezone(data.timezone)
+    with p.field("advisor_email"):
+        out["advisor_email"] = check_email(data.advisor_email, "advisor_email") or ""
+    out["founded_on"] = data.founded_on
+    p.raise_if_any()
+    return out
+
+
+def _view(chapter: Chapter) -> ChapterView:
+    return to_view(ChapterView, chapter, terms=[to_view(TermView, t) for t in chapter.terms])
+
+
+def create_chapter(db: Database, data: ChapterData) -> ChapterView:
+    values = _validated(data)
+    with db.write() as s:
+        chapter = Chapter(privacy_salt=os.urandom(32), **values)
+        s.add(chapter)
+        s.flush()
+        audit(s, AuditAction.CREATE, "chapter created", chapter_id=chapter.id,
+              entity="chapter", entity_uuid=chapter.uuid)
+        return _view(chapter)
+
+
+def update_chapter(db: Database, chapter_id: int, data: ChapterData) -> ChapterView:
+    values = _validated(data)
+    with db.write() as s:
+        chapter = get_or_fail(s, Chapter, chapter_id, _("chapter"))
+        for key, value in values.items():
+            setattr(chapter, key, value)
+        s.flush()
+        return _view(chapter)
+
+
+def get_chapter(db: Database, chapter_id: int) -> ChapterView:
+    with db.read() as s:
+        return _view(get_or_fail(s, Chapter, chapter_id, _("chapter")))
+
+
+def list_chapters(db: Database) -> list[ChapterView]:
+    with db.read() as s:
+        return [_view(c) for c in s.scalars(select(Chapter).order_by(Chapter.name, Chapter.id))]
+
+
+def delete_chapter(db: Database, chapter_id: int) -> None:
+    """Delete a chapter and everything in it (people, events, pledges...)."""
+    with db.write() as s:
+        chapter = get_or_fail(s, Chapter, chapter_id, _("chapter"))
+        audit(s, AuditAction.DELETE, "chapter deleted", entity="chapter", entity_uuid=chapter.uuid)
+        s.delete(chapter)
+
+
+def add_term(db: Database, chapter_id: int, name: str, starts_on: dt.date, ends_on: dt.date) -> TermView:
+    p = Problems()
+    with p.field("name"):
+        name = check_text(name, "name", _("Term name"), table=AcademicTerm.__table__, required=True)
+    with p.field("ends_on"):
+        check_date_order(starts_on, ends_on, "ends_on", _("A term cannot end before it starts."))
+    p.raise_if_any()
+    with db.write() as s:
+        get_or_fail(s, Chapter, chapter_id, _("chapter"))
+        term = AcademicTerm(chapter_id=chapter_id, name=name, starts_on=starts_on, ends_on=ends_on)
+        s.add(term)
+        s.flush()
+        return to_view(TermView, term)
+
+
+def delete_term(db: Database, term_id: int) -> None:
+    with db.write() as s:
+        s.delete(get_or_fail(s, AcademicTerm, term_id, _("term")))

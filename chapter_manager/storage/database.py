@@ -1,0 +1,416 @@
+"""Opening a chapter database and running units of work on it.
+
+``open_database(path_or_url)`` is the one way in.  It creates a new file at the newest
+schema, upgrades an older one after backing it up, and refuses (with a message a person
+understands) a file that is too new, not a chapter database, or damaged.
+
+A unit of work is ``with db.write() as session:`` (``BEGIN IMMEDIATE`` on SQLite, commit
+at the end) or ``with db.read() as session:`` (a consistent snapshot).  Sessions never
+outlive the ``with`` block and never cross threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from .. import paths
+from ..device import DeviceIdentity, this_device
+from ..errors import (
+    CannotOpen,
+    ChapterError,
+    DatabaseBusy,
+    DatabaseCorrupt,
+    DatabaseTooNew,
+    DiskFull,
+    NotAChapterDatabase,
+    StorageError,
+)
+from ..i18n import _
+from ..types import utcnow
+from . import schema
+from . import sqlite as sq
+
+
+class ChapterSession(Session):
+    """A Session that stamps new rows with this device's id and sequence numbers."""
+
+
+@event.listens_for(ChapterSession, "before_flush")
+def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    from ..models import Person, Replicated
+    from ..services.derived import refresh_person_derived
+
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Person):
+            refresh_person_derived(obj)
+    fresh = [o for o in session.new if isinstance(o, Replicated) and o.device_seq is None]
+    if not fresh:
+        return
+    db: Database = session.info["database"]
+    first = db.allocate_sequence(session.connection(), len(fresh))
+    for offset, obj in enumerate(fresh):
+        obj.device_id = db.device.id
+        obj.device_seq = first + offset
+
+
+@dataclass(frozen=True)
+class OpenReport:
+    """What happened while opening: created, upgraded (and the backup made first)."""
+
+    created: bool = False
+    upgraded_from: int | None = None
+    pre_upgrade_backup: Path | None = None
+
+
+class Database:
+    def __init__(self, engine: Engine, path: Path | None, device: DeviceIdentity):
+        self.engine = engine
+        self.path = path
+        self.device = device
+        self.report = OpenReport()
+        self._writer = engine.execution_options(**{sq.WRITE_OPTION: True})
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def location(self) -> str:
+        return str(self.path) if self.path else self.engine.url.render_as_string()
+
+    def __repr__(self) -> str:
+        return f"<Database {self.location}>"
+
+    # ------------------------------------------------------------------ units of work
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: a consistent snapshot of the database."""
+        with self._translated(), ChapterSession(self.engine, expire_on_commit=False) as s:
+            s.info["database"] = self
+            with s.begin():
+                yield s
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work that writes: all of it is committed, or none of it."""
+        with self._translated(), ChapterSession(self._writer, expire_on_commit=False) as s:
+            s.info["database"] = self
+            with s.begin():
+                yield s
+
+    @contextlib.contextmanager
+    def connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """A Core connection in a transaction, for bulk work and hot paths."""
+        engine = self._writer if write else self.engine
+        with self._translated(), engine.begin() as conn:
+            yield conn
+
+    def allocate_sequence(self, conn: Connection, count: int) -> int:
+        """Reserve ``count`` sequence numbers for this device; return the first.
+
+        Runs inside the caller's write transaction, so concurrent writers (a kiosk and an
+        organiser on the same file) never get the same numbers.
+        """
+        dev = self.device.id
+        key = dev.bytes if self.is_sqlite else dev
+        row = conn.execute(
+            text("UPDATE devices SET last_seq = last_seq + :n WHERE id = :d RETURNING last_seq"),
+            {"n": count, "d": key},
+        ).first()
+        if row is None:
+            from ..models import Device
+
+            conn.execute(
+                Device.__table__.insert(),
+                {"id": dev, "name": self.device.name, "last_seq": count},
+            )
+            return 1
+        return int(row[0]) - count + 1
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return schema.version_of(conn)
+
+    # ------------------------------------------------------------------ SQLite file access
+    @contextlib.contextmanager
+    def raw_sqlite(self) -> Iterator[sqlite3.Connection]:
+        """The driver connection underneath, for the backup API and pragmas."""
+        if not self.is_sqlite:
+            raise StorageError(_("This operation needs a SQLite database file."))
+        raw = self.engine.raw_connection()
+        try:
+            yield raw.driver_connection  # type: ignore[misc]
+        finally:
+            raw.close()
+
+    @property
+    def backups(self):  # type: ignore[no-untyped-def]
+        """The :class:`~.backups.BackupStore` of this database file."""
+        from .backups import BackupStore
+
+        if self.path is None:
+            raise StorageError(_("Backups are made of database files only."))
+        return BackupStore.for_database(self.path)
+
+    def backup(self, *, reason: str = "manual", to: Path | None = None) -> Path:
+        """Back up the database while it is in use; return the backup's path.
+
+        Without ``to`` the backup goes into the rotating store; with it, to that file (or
+        into that folder), outside the rotation.
+        """
+        from .backups import copy_database
+
+        with self.raw_sqlite() as conn:
+            if to is None:
+                return self.backups.create(conn, reason=reason)
+            to = Path(to).expanduser().absolute()
+            if to.is_dir():
+                stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+                to = to / f"{self.path.stem if self.path else 'chapter'}-backup-{stamp}.db"
+            if self.path is not None and to == self.path:
+                raise StorageError(_("A database cannot be backed up onto itself."))
+            copy_database(conn, to)
+            return to
+
+    def backup_if_due(self, max_age: dt.timedelta = dt.timedelta(hours=12)) -> Path | None:
+        """Take an automatic backup when the newest one is older than ``max_age``."""
+        if self.path is None:
+            return None
+        newest = self.backups.list()[:1]
+        if newest and utcnow() - newest[0].taken_at < max_age:
+            return None
+        return self.backup(reason="auto")
+
+    def integrity_problems(self, *, quick: bool = False) -> list[str]:
+        if not self.is_sqlite:
+            return []
+        with self.raw_sqlite() as conn:
+            return sq.integrity_problems(conn, quick=quick)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.is_sqlite:
+            with contextlib.suppress(Exception), self.raw_sqlite() as conn:
+                conn.execute("PRAGMA optimize")
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ errors
+    @contextlib.contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except ChapterError:
+            raise
+        except exc.DBAPIError as error:
+            raise translate_error(error, self.path) from error
+
+
+def translate_error(error: BaseException, path: Path | None) -> BaseException:
+    """Turn a driver error into a :class:`ChapterError` where we know what it means."""
+    orig = getattr(error, "orig", error)
+    message = str(orig).lower()
+    where = path if path is not None else "the database"
+    if "locked" in message or "busy" in message:
+        return DatabaseBusy(where)
+    if "disk is full" in message or "disk full" in message or "no space" in message:
+        return DiskFull(where)
+    if "malformed" in message or "not a database" in message or "corrupt" in message:
+        from .backups import newest_good_backup
+
+        newest = newest_good_backup(path) if path else None
+        return DatabaseCorrupt(Path(where), str(orig), newest)
+    if "readonly" in message or "read-only" in message:
+        return StorageError(
+            _("{path} cannot be written to (it is read-only). Nothing was saved.").format(
+                path=where
+            )
+        )
+    if "unable to open" in message:
+        return CannotOpen(_("{path} could not be opened.").format(path=where))
+    if "disk i/o error" in message:
+        return StorageError(
+            _("The disk holding {path} reported an error; nothing was saved.").format(path=where)
+        )
+    return error
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def _is_url(target: str | Path) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+def open_database(
+    target: str | Path | None = None,
+    *,
+    create: bool = True,
+    device: DeviceIdentity | None = None,
+    quick_check: bool = True,
+) -> Database:
+    """Open (or create) the chapter database at a path or SQLAlchemy URL.
+
+    ``None`` opens the default database (``CHAPTER_MANAGER_DB`` or the user's data
+    folder).  Raises a :class:`StorageError` subclass with a clear message when the file
+    cannot be used; the file is never changed in that case.
+    """
+    device = device or this_device()
+    if target is None:
+        target = paths.default_database()
+    if _is_url(target):
+        return _open_url(str(target), device)
+    path = Path(target).expanduser().absolute()
+    return _open_sqlite_file(path, create=create, device=device, quick_check=quick_check)
+
+
+def _open_url(url: str, device: DeviceIdentity) -> Database:
+    if url.startswith("sqlite"):
+        db_path = url.split("///", 1)[-1]
+        if db_path and db_path != ":memory:":
+            return _open_sqlite_file(Path(db_path).absolute(), create=True, device=device)
+        raise CannotOpen(_("An in-memory database cannot hold a chapter; give a file path."))
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+        db = Database(engine, None, device)
+        with engine.begin() as conn:
+            version = schema.version_of(conn)
+        if version > schema.SCHEMA_VERSION:
+            raise DatabaseTooNew(Path(url), version, schema.SCHEMA_VERSION)
+        if version < schema.SCHEMA_VERSION:
+            schema.upgrade(engine)
+        return db
+    except exc.DBAPIError as error:
+        raise CannotOpen(_("Could not connect to {url}: {err}").format(url=url, err=error.orig)) from error
+
+
+def _new_engine(path: Path) -> Engine:
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": sq.BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        pool_size=4,
+        max_overflow=4,
+    )
+    sq.configure_engine(engine)
+    return engine
+
+
+def _open_sqlite_file(
+    path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True
+) -> Database:
+    if path.is_dir():
+        raise CannotOpen(_("{path} is a folder, not a database file.").format(path=path))
+    exists = path.exists()
+    if not exists and not create:
+        raise CannotOpen(_("There is no database at {path}.").format(path=path))
+    created = False
+    upgraded_from: int | None = None
+    backup_made: Path | None = None
+    if exists:
+        try:
+            kind = sq.looks_like_sqlite(path)
+        except OSError as error:
+            raise CannotOpen(
+                _("{path} could not be read: {err}").format(path=path, err=error.strerror)
+            ) from error
+        if kind is False:
+            raise NotAChapterDatabase(path, _("it is not a database file"))
+        created = kind is None
+        if not created:
+            upgraded_from, backup_made = _check_existing(path, quick_check=quick_check)
+            if upgraded_from == _EMPTY:
+                created, upgraded_from = True, None
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CannotOpen(
+                _("The folder for {path} could not be created: {err}").format(
+                    path=path, err=error.strerror
+                )
+            ) from error
+        created = True
+
+    engine = _new_engine(path)
+    db = Database(engine, path, device)
+    try:
+        if created or upgraded_from is not None:
+            schema.upgrade(engine)
+            if created:
+                with db.write() as session:
+                    schema.stamp_new_database(session)
+    except exc.DBAPIError as error:
+        engine.dispose()
+        translated = translate_error(error, path)
+        if isinstance(translated, ChapterError):
+            raise translated from error
+        raise CannotOpen(
+            _("{path} could not be prepared: {err}").format(path=path, err=error.orig)
+        ) from error
+    db.report = OpenReport(created, upgraded_from, backup_made)
+    return db
+
+
+_EMPTY = -1  # an SQLite file with no tables at all: made anew
+
+
+def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path | None]:
+    """Refuse a file we must not open; back up one that needs upgrading.
+
+    Returns (the schema it was at if it needs an upgrade, the backup made first).
+    """
+    from .backups import BackupStore, newest_good_backup
+
+    try:
+        conn = sq.raw_connect(path, readonly=False)
+    except sqlite3.Error as error:
+        raise CannotOpen(_("{path} could not be opened: {err}").format(path=path, err=error)) from error
+    try:
+        try:
+            app_id, version, has_tables = sq.file_facts(conn)
+            problems = sq.integrity_problems(conn, quick=True) if quick_check else []
+        except sqlite3.DatabaseError as error:
+            if "locked" in str(error).lower():
+                raise DatabaseBusy(path) from error
+            if "not a database" in str(error).lower() or "encrypted" in str(error).lower():
+                raise NotAChapterDatabase(path, _("it is not a database file")) from error
+            raise DatabaseCorrupt(path, str(error), newest_good_backup(path)) from error
+        if app_id != sq.APPLICATION_ID:
+            if app_id == 0 and not has_tables:
+                return _EMPTY, None
+            raise NotAChapterDatabase(path, _("it belongs to another program"))
+        if problems:
+            raise DatabaseCorrupt(path, problems[0], newest_good_backup(path))
+        if version > schema.SCHEMA_VERSION:
+            raise DatabaseTooNew(path, version, schema.SCHEMA_VERSION)
+        if version == schema.SCHEMA_VERSION:
+            return None, None
+        backup = BackupStore.for_database(path).create(conn, reason="pre-upgrade")
+        return version, backup
+    finally:
+        conn.close()
+
+
+__all__ = ["Database", "OpenReport", "open_database", "translate_error", "uuid"]

@@ -1,0 +1,151 @@
+"""Everything SQLite-specific: pragmas, transactions, the file format, FTS5, the backup API.
+
+Nothing outside :mod:`chapter_manager.storage` imports this module; PostgreSQL support
+means another module beside it, not changes in the services.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# PRAGMA application_id of every chapter database: the bytes "CMgr".
+APPLICATION_ID = int.from_bytes(b"CMgr", "big")
+HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+WRITE_OPTION = "chapter_manager_write"
+
+PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA journal_mode = WAL",
+    # A laptop at an event can lose power: every commit reaches the disk.
+    "PRAGMA synchronous = FULL",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -32000",
+)
+
+
+def configure_connection(dbapi_conn: sqlite3.Connection) -> None:
+    # Transactions are ours to begin (see on_begin), not the driver's.
+    dbapi_conn.isolation_level = None
+    for pragma in PRAGMAS:
+        dbapi_conn.execute(pragma)
+
+
+def configure_engine(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        configure_connection(dbapi_conn)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front, so two writers never deadlock half-way
+        # through a transaction; readers start a plain (deferred) snapshot.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def looks_like_sqlite(path: Path) -> bool | None:
+    """True for a SQLite file, False for something else, None for an empty file."""
+    with path.open("rb") as fh:
+        head = fh.read(100)
+    if not head:
+        return None
+    return len(head) == 100 and head.startswith(HEADER)
+
+
+def raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection with our pragmas (for checks, backups and restores)."""
+    if readonly:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        conn.isolation_level = None
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+    conn = sqlite3.connect(str(path), timeout=10)
+    configure_connection(conn)
+    return conn
+
+
+def file_facts(conn: sqlite3.Connection) -> tuple[int, int, bool]:
+    """(application_id, user_version, has any table) of an open database."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    has_tables = conn.execute(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+    ).fetchone()[0]
+    return app_id, version, bool(has_tables)
+
+
+def integrity_problems(conn: sqlite3.Connection, *, quick: bool = False) -> list[str]:
+    """What ``integrity_check`` (or ``quick_check``) and ``foreign_key_check`` report."""
+    pragma = "quick_check" if quick else "integrity_check"
+    rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)").fetchall()]
+    problems = [] if rows == ["ok"] else rows
+    if not quick:
+        fk = conn.execute("PRAGMA foreign_key_check").fetchmany(20)
+        problems += [f"row {r[1]} of {r[0]} points at a missing row in {r[2]}" for r in fk]
+    return problems
+
+
+def backup_into(source: sqlite3.Connection, target: Path) -> None:
+    """Copy a live database into ``target`` with the SQLite backup API.
+
+    The copy is a consistent snapshot even while other connections write (in WAL mode),
+    and it is made self-contained (rollback journal mode) so one file is the whole backup.
+    """
+    dest = sqlite3.connect(str(target))
+    try:
+        source.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+        dest.commit()
+    finally:
+        dest.close()
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# --------------------------------------------------------------------------- search
+
+FTS_TABLE = "people_fts"
+
+# An external-content FTS5 index over people.search_text, kept in step by triggers.
+# search_text is already folded by the core (accents, case, ideographs split), so the
+# tokenizer only needs to split words.
+FTS_DDL = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(search_text, content='people', "
+    "content_rowid='id', tokenize=\"unicode61 remove_diacritics 2\", prefix='1 2 3')",
+    f"CREATE TRIGGER people_fts_insert AFTER INSERT ON people BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END",
+    f"CREATE TRIGGER people_fts_delete AFTER DELETE ON people BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    f"CREATE TRIGGER people_fts_update AFTER UPDATE OF search_text ON people BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text); END",
+)
+
+FTS_DROP = (
+    "DROP TRIGGER IF EXISTS people_fts_update",
+    "DROP TRIGGER IF EXISTS people_fts_delete",
+    "DROP TRIGGER IF EXISTS people_fts_insert",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+
+
+def fts_query(tokens: list[str]) -> str:
+    """An FTS5 MATCH expression: every token must match as the start of a word.
+
+    Tokens come from ``text.search_tokens`` (word characters only), and each is quoted,
+    so nothing a user types can form FTS5 syntax.
+    """
+    return " ".join(f'"{t}"*' for t in tokens)
