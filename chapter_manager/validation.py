@@ -61,6 +61,8 @@ def fail(field: str, message: str) -> ValidationError:
 
 
 def max_length(table: Table, column: str) -> int | None:
+    if column not in table.c:
+        return None
     return getattr(table.c[column].type, "length", None)
 
 
@@ -187,6 +189,8 @@ def check_count(value: int | None, field: str, label: str, *, required: bool = F
         if required:
             raise fail(field, _("{label} is required.").format(label=label))
         return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise fail(field, _("{label} must be a whole number.").format(label=label))
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -213,6 +217,8 @@ def check_aware(value: dt.datetime | None, field: str, label: str, *, required: 
         if required:
             raise fail(field, _("{label} is required.").format(label=label))
         return None
+    if not isinstance(value, dt.datetime):
+        raise fail(field, _("{label} needs a date and a time.").format(label=label))
     if value.tzinfo is None:
         raise fail(field, _("{label} needs a time zone.").format(label=label))
     return value
