@@ -61,7 +61,9 @@ class DatabaseTooNew(StorageError):
 class DatabaseCorrupt(StorageError):
     def __init__(self, path: Path, detail: str, newest_backup: Path | None):
         self.path, self.detail, self.newest_backup = path, detail, newest_backup
-        msg = _("{path} is damaged ({detail}).").format(path=path, detail=detail)
+        lines = [ln.strip() for ln in detail.splitlines() if ln.strip() and not ln.startswith("***")]
+        short = " ".join((lines[0] if lines else detail).split())[:200]
+        msg = _("{path} is damaged ({detail}).").format(path=path, detail=short)
         if newest_backup is not None:
             msg += " " + _(
                 "The newest good backup is {backup}; restore it with "

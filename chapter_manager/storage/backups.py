@@ -68,6 +68,7 @@ def check_file(path: Path) -> tuple[list[str], int]:
     if not kind:
         return [_("it is not a database file")], 0
     try:
+        # Read-only: a damaged file being checked before it is set aside stays untouched.
         conn = sq.raw_connect(path, readonly=True)
     except sqlite3.Error as error:
         return [str(error)], 0
@@ -90,7 +91,9 @@ def check_file(path: Path) -> tuple[list[str], int]:
 def plan_keep(times: Iterable[dt.datetime], now: dt.datetime) -> set[dt.datetime]:
     """Which backup times the rotation keeps: recent, daily, weekly and monthly."""
     ordered = sorted(set(times), reverse=True)
-    keep = set(ordered[:KEEP_RECENT])
+    # The newest always stays; the few most recent too, unless older than a year (so an
+    # erased person ages out of every backup).
+    keep = set(ordered[:1]) | {t for t in ordered[:KEEP_RECENT] if (now - t).days < 366}
     seen_days: set[dt.date] = set()
     seen_weeks: set[tuple[int, int]] = set()
     seen_months: set[tuple[int, int]] = set()
@@ -103,7 +106,7 @@ def plan_keep(times: Iterable[dt.datetime], now: dt.datetime) -> set[dt.datetime
         if age_days < KEEP_DAILY and day not in seen_days:
             seen_days.add(day)
             keep.add(t)
-        if age_days < KEEP_WEEKLY * 7 and week not in seen_weeks:
+        if len(seen_weeks) < KEEP_WEEKLY and age_days < KEEP_WEEKLY * 7 and week not in seen_weeks:
             seen_weeks.add(week)  # type: ignore[arg-type]
             keep.add(t)
         if age_days < 366 and month not in seen_months and len(seen_months) < KEEP_MONTHLY:

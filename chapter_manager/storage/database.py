@@ -41,6 +41,11 @@ from ..i18n import _
 from ..types import utcnow
 from . import schema
 from . import sqlite as sq
+from .prepared import Prepared
+
+_ADVANCE_SEQUENCE = Prepared(
+    text("UPDATE devices SET last_seq = last_seq + :n WHERE id = :d RETURNING last_seq")
+)
 
 
 class ChapterSession(Session):
@@ -127,11 +132,7 @@ class Database:
         organiser on the same file) never get the same numbers.
         """
         dev = self.device.id
-        key = dev.bytes if self.is_sqlite else dev
-        row = conn.execute(
-            text("UPDATE devices SET last_seq = last_seq + :n WHERE id = :d RETURNING last_seq"),
-            {"n": count, "d": key},
-        ).first()
+        row = _ADVANCE_SEQUENCE.run(conn, n=count, d=dev.bytes if self.is_sqlite else dev).first()
         if row is None:
             from ..models import Device
 
@@ -181,8 +182,13 @@ class Database:
             to = Path(to).expanduser().absolute()
             if to.is_dir():
                 stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-                to = to / f"{self.path.stem if self.path else 'chapter'}-backup-{stamp}.db"
-            if self.path is not None and to == self.path:
+                stem = self.path.stem if self.path else "chapter"
+                candidate, n = to / f"{stem}-backup-{stamp}.db", 1
+                while candidate.exists():
+                    n += 1
+                    candidate = to / f"{stem}-backup-{stamp}-{n}.db"
+                to = candidate
+            if self.path is not None and to.resolve() == self.path.resolve():
                 raise StorageError(_("A database cannot be backed up onto itself."))
             copy_database(conn, to)
             return to
@@ -288,8 +294,10 @@ def open_database(
 
 def _open_url(url: str, device: DeviceIdentity) -> Database:
     if url.startswith("sqlite"):
-        db_path = url.split("///", 1)[-1]
-        if db_path and db_path != ":memory:":
+        from sqlalchemy.engine import make_url
+
+        db_path = make_url(url).database or ""
+        if db_path and db_path != ":memory:" and not db_path.startswith("file:"):
             return _open_sqlite_file(Path(db_path).absolute(), create=True, device=device)
         raise CannotOpen(_("An in-memory database cannot hold a chapter; give a file path."))
     try:
@@ -358,9 +366,17 @@ def _open_sqlite_file(
     try:
         if created or upgraded_from is not None:
             schema.upgrade(engine)
-            if created:
-                with db.write() as session:
-                    schema.stamp_new_database(session)
+            with db.write() as session:
+                schema.stamp_new_database(session)
+            reached = db.schema_version()
+            if reached != schema.SCHEMA_VERSION:
+                engine.dispose()
+                raise CannotOpen(
+                    _(
+                        "{path} could not be brought to schema {want} (it is at {got}); "
+                        "the previous version is kept at {backup}."
+                    ).format(path=path, want=schema.SCHEMA_VERSION, got=reached, backup=backup_made)
+                )
     except exc.DBAPIError as error:
         engine.dispose()
         translated = translate_error(error, path)
@@ -384,7 +400,9 @@ def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path 
     from .backups import BackupStore, newest_good_backup
 
     try:
-        conn = sq.raw_connect(path, readonly=False)
+        # No pragmas here: a file we refuse must stay exactly as it was (setting WAL
+        # would rewrite its header).
+        conn = sqlite3.connect(str(path), timeout=sq.BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error as error:
         raise CannotOpen(_("{path} could not be opened: {err}").format(path=path, err=error)) from error
     try:
@@ -392,10 +410,12 @@ def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path 
             app_id, version, has_tables = sq.file_facts(conn)
             problems = sq.integrity_problems(conn, quick=True) if quick_check else []
         except sqlite3.DatabaseError as error:
-            if "locked" in str(error).lower():
-                raise DatabaseBusy(path) from error
-            if "not a database" in str(error).lower() or "encrypted" in str(error).lower():
+            text_ = str(error).lower()
+            if "not a database" in text_ or "encrypted" in text_:
                 raise NotAChapterDatabase(path, _("it is not a database file")) from error
+            translated = translate_error(error, path)
+            if isinstance(translated, ChapterError):
+                raise translated from error
             raise DatabaseCorrupt(path, str(error), newest_good_backup(path)) from error
         if app_id != sq.APPLICATION_ID:
             if app_id == 0 and not has_tables:

@@ -13,25 +13,29 @@ from pathlib import Path, PurePath
 
 from ..i18n import _
 
-# Folder names that sync clients create, compared case-insensitively.
-_CLOUD_MARKERS: tuple[tuple[str, str], ...] = (
+# Folder names that sync clients create, compared case-insensitively.  A prefix marker also
+# matches "OneDrive - University", "Dropbox (Personal)", "GoogleDrive-ana@gmail.com".
+_CLOUD_PREFIXES: tuple[tuple[str, str], ...] = (
     ("onedrive", "OneDrive"),
     ("dropbox", "Dropbox"),
     ("google drive", "Google Drive"),
     ("googledrive", "Google Drive"),
-    ("my drive", "Google Drive"),
     ("icloud drive", "iCloud"),
     ("iclouddrive", "iCloud"),
-    ("mobile documents", "iCloud"),
-    ("com~apple~clouddocs", "iCloud"),
-    ("box sync", "Box"),
     ("pcloud drive", "pCloud"),
-    ("nextcloud", "Nextcloud"),
-    ("owncloud", "ownCloud"),
+    ("box sync", "Box"),
     ("megasync", "MEGA"),
-    ("mega", "MEGA"),
-    ("sync.com", "Sync.com"),
 )
+_CLOUD_EXACT: dict[str, str] = {
+    "my drive": "Google Drive",
+    "mobile documents": "iCloud",
+    "com~apple~clouddocs": "iCloud",
+    "nextcloud": "Nextcloud",
+    "owncloud": "ownCloud",
+    "mega": "MEGA",
+    "box": "Box",
+    "sync": "Sync.com",
+}
 _NETWORK_FS = {
     "nfs",
     "nfs4",
@@ -58,18 +62,17 @@ _NETWORK_FS = {
 
 def cloud_service(path: PurePath) -> str | None:
     """The sync service whose folder holds ``path``, if any (judged by folder names)."""
+    generic = None
     for part in path.parts[:-1]:
         lowered = part.casefold()
-        for marker, service in _CLOUD_MARKERS:
-            if lowered == marker or lowered.startswith(marker + " ") or lowered.startswith(
-                marker + "-"
-            ):
+        if lowered in _CLOUD_EXACT:
+            return _CLOUD_EXACT[lowered]
+        for marker, service in _CLOUD_PREFIXES:
+            if lowered.startswith(marker):
                 return service
-            if marker in ("onedrive", "dropbox") and lowered.startswith(marker):
-                return service  # "OneDrive - University", "Dropbox (Personal)"
-        if lowered.startswith("cloudstorage"):  # macOS ~/Library/CloudStorage/<Provider>
-            return "cloud storage"
-    return None
+        if lowered == "cloudstorage":  # macOS ~/Library/CloudStorage/<Provider-account>
+            generic = "cloud storage"
+    return generic
 
 
 def _linux_fs_type(path: Path) -> str | None:

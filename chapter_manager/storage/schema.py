@@ -56,12 +56,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def stamp_new_database(session: Session) -> None:
-    """Facts a new database records about itself."""
+    """Facts a database records about itself (added once, when missing)."""
     from ..models import Setting
 
-    session.add_all(
-        [
-            Setting(key="database_id", value=str(uuid.uuid4())),
-            Setting(key="created_by_version", value=__version__),
-        ]
-    )
+    for key, value in (("database_id", str(uuid.uuid4())), ("created_by_version", __version__)):
+        if session.get(Setting, key) is None:
+            session.add(Setting(key=key, value=value))

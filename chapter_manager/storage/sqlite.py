@@ -69,7 +69,11 @@ def raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
     conn = sqlite3.connect(str(path), timeout=10)
-    configure_connection(conn)
+    try:
+        configure_connection(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -86,7 +90,13 @@ def file_facts(conn: sqlite3.Connection) -> tuple[int, int, bool]:
 def integrity_problems(conn: sqlite3.Connection, *, quick: bool = False) -> list[str]:
     """What ``integrity_check`` (or ``quick_check``) and ``foreign_key_check`` report."""
     pragma = "quick_check" if quick else "integrity_check"
-    rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)").fetchall()]
+    try:
+        rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}(20)").fetchall()]
+    except sqlite3.DatabaseError as error:
+        # Damage so deep the check itself cannot read a page is still a finding.
+        if getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+            return [str(error)]
+        raise
     problems = [] if rows == ["ok"] else rows
     if not quick:
         fk = conn.execute("PRAGMA foreign_key_check").fetchmany(20)

@@ -30,3 +30,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     ${downgrades if downgrades else "pass"}
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")

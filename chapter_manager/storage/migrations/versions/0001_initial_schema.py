@@ -487,3 +487,5 @@ def downgrade() -> None:
     op.drop_table('devices')
     op.drop_table('chapters')
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
