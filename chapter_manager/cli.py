@@ -40,6 +40,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+MAX_NUMBER = 100_000_000
+
+
 def _positive(value: str) -> int:
     try:
         number = int(value)
@@ -47,7 +50,18 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(_("'{v}' is not a whole number").format(v=value)) from None
     if number < 0:
         raise argparse.ArgumentTypeError(_("'{v}' must not be negative").format(v=value))
+    if number > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(
+            _("'{v}' is too large (at most {m:,})").format(v=value, m=MAX_NUMBER)
+        )
     return number
+
+
+def _seed(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("'{v}' is not a whole number").format(v=value)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,17 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--events", type=_positive, default=12, metavar="N")
     demo.add_argument("--forums", type=_positive, default=4, metavar="N")
     demo.add_argument("--pledges", type=_positive, default=600, metavar="N")
-    demo.add_argument("--seed", type=int, default=1, metavar="N")
+    demo.add_argument("--seed", type=_seed, default=1, metavar="N")
 
     stats = sub.add_parser("stats", help=_("print the chapter's counts"))
     stats.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
-    stats.add_argument("--chapter", type=int, metavar="ID", help=_("one chapter only"))
+    stats.add_argument("--chapter", type=_positive, metavar="ID", help=_("one chapter only"))
 
     lst = sub.add_parser("list", help=_("list people, members, events, forums or pledges"))
     lst.add_argument("kind", choices=LIST_KINDS)
     lst.add_argument("--search", metavar="TEXT", help=_("accent- and case-insensitive search"))
     lst.add_argument("--limit", type=_positive, default=50, metavar="N", help=_("at most N rows (0: all)"))
-    lst.add_argument("--chapter", type=int, metavar="ID")
+    lst.add_argument("--chapter", type=_positive, metavar="ID")
     lst.add_argument("--json", action="store_true", help=_("print JSON objects, one list"))
 
     check = sub.add_parser("check", help=_("check the database's integrity, schema and location"))
@@ -133,8 +147,15 @@ def _cell(value: Any, room: int | None = 60) -> str:
         return value.astimezone().strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).replace("\n", " ")
-    return text if room is None or len(text) <= room else text[: room - 1] + "…"
+    from .text import display_width
+    from .validation import sanitize
+
+    text = sanitize(str(value).replace("\n", " ").replace("\t", " "), "cell")
+    if room is None or display_width(text) <= room:
+        return text
+    while display_width(text) > room - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -172,11 +193,16 @@ def _progress_printer() -> Callable[[float, str], None] | None:
 # --------------------------------------------------------------------------- commands
 
 
+# Commands that may create the database; the others refuse a mistyped --db path rather
+# than creating an empty database there.
+CREATING = (None, "gui", "demo")
+
+
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .storage import open_database
     from .storage.location import location_warnings
 
-    db = open_database(args.db)
+    db = open_database(args.db, create=args.db is None or args.command in CREATING)
     if db.path is not None and args.command not in ("check",):
         for warning in location_warnings(db.path):
             sys.stderr.write(_("Warning: {w}").format(w=warning) + "\n")
@@ -297,6 +323,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _searched(rows: list[Any], query: str | None, limit: int | None,
+              fields: Callable[[Any], tuple[str | None, ...]]) -> list[Any]:
+    from .text import matches
+
+    if query:
+        rows = [r for r in rows if matches(query, *fields(r))]
+    return rows[:limit] if limit else rows
+
+
 def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list[Any]]:  # type: ignore[no-untyped-def]
     """(headers, field names, row objects) for ``list KIND``."""
     from .services import chapters as chapters_service
@@ -310,8 +345,15 @@ def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list
             ["id", "name", "university", "city", "country"],
             rows[:limit] if limit else rows,
         )
-    with db.read() as s:
-        chapter_id = resolve_chapter(s, args.chapter).id
+    from .errors import ChapterChoiceNeeded
+
+    try:
+        with db.read() as s:
+            chapter_id = resolve_chapter(s, args.chapter).id
+    except ChapterChoiceNeeded as error:
+        raise ChapterChoiceNeeded(
+            str(error) + " " + _("Add --chapter ID (see 'chapter-manager list chapters').")
+        ) from None
     if args.kind in ("people", "members"):
         from .services.people import list_people
 
@@ -336,7 +378,8 @@ def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list
     if args.kind == "events":
         from .services.events import list_events
 
-        rows = list_events(db, chapter_id, search=args.search, limit=limit)
+        rows = _searched(list_events(db, chapter_id, order="date", descending=True),
+                         args.search, limit, lambda r: (r.title, r.venue))
         return (
             [_("Id"), _("Starts"), _("Title"), _("Kind"), _("Status"), _("Attendance"), _("Pledges")],
             ["id", "starts_at", "title", "kind", "status", "attendance_count", "pledge_count"],
@@ -344,7 +387,7 @@ def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list
         )
     from .services.forums import list_forums
 
-    rows = list_forums(db, chapter_id, search=args.search, limit=limit)
+    rows = _searched(list_forums(db, chapter_id), args.search, limit, lambda r: (r.topic,))
     return (
         [_("Id"), _("Held on"), _("Topic"), _("Format"), _("Takeaways"), _("Open actions")],
         ["id", "held_on", "topic", "format", "takeaway_count", "open_action_count"],
@@ -371,7 +414,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .storage.schema import SCHEMA_VERSION
 
     path = Path(args.db).expanduser() if args.db else None
-    db = open_database(path)
+    db = open_database(path, create=path is None)
     try:
         problems = db.integrity_problems()
         version = db.schema_version()
@@ -504,7 +547,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version (0) and usage errors (2)
+        return int(stop.code or 0)
     from .errors import ChapterError
 
     try:

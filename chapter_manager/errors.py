@@ -19,6 +19,10 @@ class NotFound(ChapterError):
     pass
 
 
+class ChapterChoiceNeeded(NotFound):
+    """The database holds several chapters and the caller did not say which."""
+
+
 class ValidationError(ChapterError):
     """Input that cannot be saved.  ``fields`` maps a field name to what is wrong with it."""
 
@@ -85,13 +89,18 @@ class DatabaseBusy(StorageError):
 
 
 class DiskFull(StorageError):
-    def __init__(self, path: Path | str):
-        super().__init__(
-            _(
+    def __init__(self, path: Path | str, *, backup: bool = False):
+        if backup:
+            message = _(
+                "There is no room left on the disk for the backup {path}. The backup was not "
+                "made; the database is unchanged. Free some space and try again."
+            )
+        else:
+            message = _(
                 "There is no room left on the disk that holds {path}. Nothing was saved from "
                 "the last change; free some space and try again."
-            ).format(path=path)
-        )
+            )
+        super().__init__(message.format(path=path))
 
 
 class CannotOpen(StorageError):

@@ -339,8 +339,8 @@ class Chapter(Replicated, Base):
     country: Mapped[str] = mapped_column(String(2), default="")  # ISO 3166-1 alpha-2
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # IANA name
     founded_on: Mapped[dt.date | None]
-    advisor_name: Mapped[str] = mapped_column(String(200), default="")
-    advisor_email: Mapped[str] = mapped_column(String(254), default="")
+    advisor_name: Mapped[str] = mapped_column(String(200), default="", **personal("identity"))
+    advisor_email: Mapped[str] = mapped_column(String(254), default="", **personal("contact"))
     # Key for the one-way hashes kept in tombstones; travels with the chapter.
     privacy_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
 
@@ -383,6 +383,10 @@ class Person(Replicated, Base):
     notes: Mapped[str] = mapped_column(default="", **personal("free_text"))
     # Accent- and case-folded names, email and student id; what search looks in.
     search_text: Mapped[str] = mapped_column(default="", **personal("derived"))
+    # The folded name in display order ("jose nunez", "王 芳"): prefix search.
+    name_key: Mapped[str] = mapped_column(String(400), default="", **personal("derived"))
+    # The folded name family first ("nunez jose"): alphabetical order, prefix search.
+    sort_key: Mapped[str] = mapped_column(String(400), default="", **personal("derived"))
 
     membership: Mapped[Membership | None] = relationship(
         back_populates="person", cascade="all, delete-orphan", uselist=False
@@ -406,7 +410,8 @@ class Person(Replicated, Base):
             sqlite_where=text("student_id IS NOT NULL"),
             postgresql_where=text("student_id IS NOT NULL"),
         ),
-        Index("ix_people_chapter_family", "chapter_id", "family_names", "given_names"),
+        Index("ix_people_chapter_name_key", "chapter_id", "name_key"),
+        Index("ix_people_chapter_sort_key", "chapter_id", "sort_key"),
     )
 
 

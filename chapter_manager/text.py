@@ -61,9 +61,12 @@ def email_key(email: str | None) -> str | None:
 
 
 def student_id_key(student_id: str | None) -> str | None:
-    """A student id as stored: text with inner spaces removed, leading zeros kept."""
+    """A student id as stored: capitals, inner spaces removed, leading zeros kept.
+
+    Capitals make "a0123" and "A0123" the same id, as card readers and people type both.
+    """
     value = clean(student_id).replace(" ", "")
-    return value.upper() or None
+    return unicodedata.normalize("NFC", value.upper()) or None
 
 
 def display_width(value: str) -> int:
@@ -74,3 +77,16 @@ def display_width(value: str) -> int:
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return width
+
+
+def matches(query: str, *texts: str | None) -> bool:
+    """Whether every word of ``query`` starts a word of ``texts``, as people search does.
+
+    For small lists (events, forums) filtered in Python with the same accent- and
+    case-insensitive rule the FTS index applies to people.
+    """
+    wanted = search_tokens(query)
+    if not wanted:
+        return False  # no words: nothing matches, as in people search
+    words = search_tokens(" ".join(t for t in texts if t))
+    return all(any(w.startswith(q) for w in words) for q in wanted)

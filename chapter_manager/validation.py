@@ -20,7 +20,14 @@ from .i18n import _
 from .models import GENDER_PREFER_NOT_TO_SAY
 from .text import clean, student_id_key
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls (tab and newline are handled by the callers), bidi embedding and
+# isolate controls, zero-width space, word joiner, BOM.  Zero-width (non-)joiners stay:
+# Indic and Persian names need them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PREFER_NOT_TO_SAY = {
     "prefer not to say",
     "prefer not to answer",
@@ -60,6 +67,31 @@ def fail(field: str, message: str) -> ValidationError:
     return ValidationError({field: message})
 
 
+def sanitize(value: object, field: str, *, multiline: bool = False) -> str:
+    """Text as it may be stored: invisible controls removed, NFC, trimmed.
+
+    Single-line text has its white space collapsed; multi-line text keeps its lines
+    (Windows line ends become ``\n``) and tabs.  Text that cannot be saved at all (lone
+    surrogates, from a broken file) is refused.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if _SURROGATE.search(text):
+        raise fail(field, _("This contains characters that cannot be saved; please type it again."))
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if multiline:
+        import unicodedata
+
+        return unicodedata.normalize("NFC", text).strip()
+    return clean(text)
+
+
+def shorten(value: str, room: int = 60) -> str:
+    """``value`` cut to ``room`` characters for quoting in a message."""
+    return value if len(value) <= room else value[: room - 1] + "…"
+
+
 def max_length(table: Table, column: str) -> int | None:
     if column not in table.c:
         return None
@@ -77,17 +109,7 @@ def check_text(
     multiline: bool = False,
 ) -> str:
     """NFC, trimmed, no control characters, within the column's length."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        value = str(value)
-    if multiline:
-        import unicodedata
-
-        value = unicodedata.normalize("NFC", value).strip().replace("\r\n", "\n")
-    else:
-        value = clean(value)
-    value = _CONTROL.sub("", value)
+    value = sanitize(value, field, multiline=multiline)
     if required and not value:
         raise fail(field, _("{label} is required.").format(label=label))
     if limit is None and table is not None:
@@ -104,9 +126,11 @@ def check_text(
 
 def check_email(value: str | None, field: str = "email") -> str | None:
     """A syntactically valid email address (no network look-up), or None when empty."""
-    value = clean(value)
+    value = sanitize(value, field)
     if not value:
         return None
+    if len(value) > 254:
+        raise fail(field, _("That email address is too long (at most 254 characters)."))
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -115,7 +139,7 @@ def check_email(value: str | None, field: str = "email") -> str | None:
         raise fail(
             field,
             _("“{value}” is not a valid email address; it should look like name@example.org.").format(
-                value=value
+                value=shorten(value)
             ),
         ) from None
     if len(result.normalized) > 254:
@@ -125,7 +149,7 @@ def check_email(value: str | None, field: str = "email") -> str | None:
 
 def check_phone(value: str | None, country: str | None, field: str = "phone") -> str | None:
     """E.164 (+525512345678) when the number is valid for ``country``; else the text as typed."""
-    value = clean(value)
+    value = sanitize(value, field)
     if not value:
         return None
     if len(value) > 64:
@@ -143,7 +167,7 @@ def check_phone(value: str | None, country: str | None, field: str = "phone") ->
 
 def check_student_id(value: str | None, field: str = "student_id") -> str | None:
     """A student id as text (leading zeros kept, inner spaces removed), or None."""
-    key = student_id_key(_CONTROL.sub("", value or ""))
+    key = student_id_key(sanitize(value, field))
     if key and len(key) > 64:
         raise fail(field, _("That student id is too long (at most 64 characters)."))
     return key
@@ -151,23 +175,42 @@ def check_student_id(value: str | None, field: str = "student_id") -> str | None
 
 def check_gender(value: str | None, field: str = "gender") -> str | None:
     """Self-described gender: free text, "prefer not to say", or None (not asked)."""
-    value = clean(value)
+    value = sanitize(value, field)
     if not value:
         return None
     if value.casefold().rstrip(".") in _PREFER_NOT_TO_SAY:
         return GENDER_PREFER_NOT_TO_SAY
     if len(value) > 100:
         raise fail(field, _("Gender is too long: at most 100 characters."))
-    return _CONTROL.sub("", value)
+    return value
 
 
 def check_country(value: str | None, field: str = "country") -> str:
-    value = clean(value).upper()
-    if value and not _COUNTRY.match(value):
-        raise fail(
-            field, _("Country must be a two-letter ISO code, like MX, ES or IN.")
-        )
-    return value
+    value = sanitize(value, field).upper()
+    if not value:
+        return value
+    if _COUNTRY.match(value):
+        import phonenumbers
+
+        if value in phonenumbers.SUPPORTED_REGIONS:
+            return value
+    raise fail(field, _("Country must be a two-letter ISO code, like MX, ES or IN."))
+
+
+def check_date(value: object, field: str, label: str) -> dt.date | None:
+    """A calendar date (a datetime is cut to its date); None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise fail(field, _("{label} must be a date, like 2026-03-08.").format(label=label))
 
 
 def check_timezone(value: str | None, field: str = "timezone") -> str:

@@ -32,8 +32,16 @@ def test_bare_command_says_the_app_is_coming_and_creates_the_default_db(capsys, 
 def test_env_var_chooses_the_database(capsys, tmp_path, monkeypatch):
     target = tmp_path / "elsewhere" / "x.db"
     monkeypatch.setenv("CHAPTER_MANAGER_DB", str(target))
-    assert run(capsys, "stats", "--json")[0] == 0
+    assert run(capsys)[0] == 0
     assert target.exists()
+    assert run(capsys, "stats", "--json")[0] == 0
+
+
+def test_read_only_commands_refuse_a_mistyped_db_path(capsys, tmp_path):
+    for command in (["stats"], ["list", "people"], ["check"], ["backup"]):
+        code, _, err = run(capsys, "--db", str(tmp_path / "typo.db"), *command)
+        assert code == 1 and "There is no database" in err
+    assert not (tmp_path / "typo.db").exists()
 
 
 def test_demo_stats_and_list(capsys, dbfile):

@@ -71,3 +71,18 @@ def test_uuid_and_utc_round_trip(db, chapter):
     with db.read() as s:
         c = s.get(Chapter, chapter.id)
         assert isinstance(c.uuid, uuid.UUID) and c.created_at.tzinfo == dt.UTC
+
+
+def test_audit_log_records_deletions_with_the_device_and_no_personal_data(db, chapter):
+    from chapter_manager.models import AuditAction
+    from chapter_manager.services.audit import list_audit
+    from chapter_manager.services.people import PersonData, create_person, delete_person
+
+    p = create_person(db, chapter.id, PersonData(given_names="Ana", family_names="Secreta", email="ana@x.org"))
+    delete_person(db, p.id)
+    entries = list_audit(db, chapter.id, action=AuditAction.DELETE)
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry.entity == "person" and entry.entity_uuid == p.uuid
+    assert entry.device_id == db.device.id and entry.device_name
+    assert "Secreta" not in repr(entry) and "ana@x.org" not in repr(entry)

@@ -165,8 +165,8 @@ def test_delete_leaves_an_unreadable_tombstone(db, chapter, crowd):
 
 
 def test_list_people_filters_and_sorts_in_sql(db, chapter, crowd):
-    from chapter_manager.services.members import set_membership
     from chapter_manager.models import MembershipStatus
+    from chapter_manager.services.members import set_membership
 
     set_membership(db, crowd[0], MembershipStatus.ACTIVE)
     set_membership(db, crowd[1], MembershipStatus.ALUMNI)
@@ -178,3 +178,33 @@ def test_list_people_filters_and_sorts_in_sql(db, chapter, crowd):
     page = people.list_people(db, chapter.id, limit=2, offset=2)
     assert len(page) == 2
     assert all(r.affiliation == Affiliation.STUDENT for r in page)
+
+
+def test_ranking_prefers_names_that_start_with_the_query(db, chapter):
+    def add(given, family, email=None):
+        return people.create_person(db, chapter.id, PersonData(given_names=given, family_names=family, email=email)).id
+
+    email_only = add("Ana", "Pérez", "garcia.fan@example.org")
+    second_family = add("Luis", "López García")
+    family_first = add("Zoe", "García Ruiz")
+    given_first = add("García", "Márquez")  # a given name that is a family name too
+    ids = [r.id for r in people.search_people(db, chapter.id, "garcia")]
+    assert ids.index(family_first) < ids.index(second_family) < ids.index(email_only)
+    assert ids.index(given_first) < ids.index(second_family)
+    # "luis gar": the name as shown starts with it.
+    assert [r.id for r in people.search_people(db, chapter.id, "luis gar")] == [second_family]
+
+
+def test_many_matches_still_return_the_best_first(db, chapter):
+    from chapter_manager.storage.search import CANDIDATES
+
+    with db.write() as s:
+        from chapter_manager.models import Person
+
+        for i in range(CANDIDATES + 50):
+            s.add(Person(chapter_id=chapter.id, given_names=f"Mario {i}", family_names="Rossi"))
+    target = people.create_person(db, chapter.id, PersonData(given_names="Marta", family_names="Ruiz")).id
+    rows = people.search_people(db, chapter.id, "mar", limit=10)
+    assert len(rows) == 10
+    assert target in [r.id for r in people.search_people(db, chapter.id, "marta")]
+    assert [r.id for r in people.search_people(db, chapter.id, "ruiz marta")] == [target]

@@ -1,7 +1,14 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chapter_manager.text import clean, display_width, email_key, fold, search_tokens, student_id_key
+from chapter_manager.text import (
+    clean,
+    display_width,
+    email_key,
+    fold,
+    search_tokens,
+    student_id_key,
+)
 
 
 def test_fold_removes_accents_and_case():

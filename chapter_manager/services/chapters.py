@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..i18n import _
-from ..models import AcademicTerm, AuditAction, Chapter
+from ..models import AcademicTerm, AuditAction, Chapter, Tombstone
 from ..storage import Database
 from ..validation import (
     Problems,
     check_country,
+    check_date,
     check_date_order,
     check_email,
     check_text,
@@ -82,7 +83,8 @@ def _validated(data: ChapterData) -> dict[str, object]:
         out["timezone"] = check_timezone(data.timezone)
     with p.field("advisor_email"):
         out["advisor_email"] = check_email(data.advisor_email, "advisor_email") or ""
-    out["founded_on"] = data.founded_on
+    with p.field("founded_on"):
+        out["founded_on"] = check_date(data.founded_on, "founded_on", _("Founding date"))
     p.raise_if_any()
     return out
 
@@ -127,7 +129,12 @@ def delete_chapter(db: Database, chapter_id: int) -> None:
     with db.write() as s:
         chapter = get_or_fail(s, Chapter, chapter_id, _("chapter"))
         audit(s, AuditAction.DELETE, "chapter deleted", entity="chapter", entity_uuid=chapter.uuid)
+        # A merge must not bring the chapter (and so its people) back.
+        s.add(Tombstone(chapter_uuid=chapter.uuid, entity="chapter", uuid=chapter.uuid,
+                        device_id=db.device.id))
         s.delete(chapter)
+        s.flush()
+        db.purge_deleted_text(s.connection())
 
 
 def add_term(db: Database, chapter_id: int, name: str, starts_on: dt.date, ends_on: dt.date) -> TermView:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound
+from ..errors import ChapterChoiceNeeded, NotFound
 from ..i18n import _
 from ..models import AuditAction, AuditEntry, Base, Chapter
 
@@ -41,15 +41,9 @@ def resolve_chapter(session: Session, chapter_id: int | None) -> Chapter:
         return get_or_fail(session, Chapter, chapter_id, _("chapter"))
     chapters = session.query(Chapter).order_by(Chapter.id).limit(2).all()
     if not chapters:
-        raise NotFound(
-            _("This database has no chapter yet. Create one in the app, or try "
-              "'chapter-manager demo'.")
-        )
+        raise NotFound(_("This database has no chapter yet."))
     if len(chapters) > 1:
-        raise NotFound(
-            _("This database holds several chapters; choose one with --chapter ID "
-              "(see 'chapter-manager list chapters').")
-        )
+        raise ChapterChoiceNeeded(_("This database holds several chapters; choose one."))
     return chapters[0]
 
 

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..privacy import identity_hash
 from ..storage import Database
-from ..storage.search import matching_people
+from ..storage.search import CANDIDATES, matching_people, search_person_ids
 from ..text import email_key
 from ..validation import (
     Problems,
@@ -124,6 +124,10 @@ def _validated(data: PersonData, country: str) -> dict[str, object]:
     ):
         with p.field(name):
             out[name] = check_text(getattr(data, name), name, label, table=t)
+    for name in ("given_names", "family_names", "preferred_name"):
+        value = out.get(name)
+        if value and not any(ch.isalnum() for ch in str(value)):
+            p.add(name, _("A name needs at least one letter."))
     if not out.get("given_names") and not out.get("family_names") and "given_names" not in p.fields:
         p.add("given_names", _("Enter a given name or a family name (at least one)."))
     out["pronouns"] = out.get("pronouns") or None
@@ -275,6 +279,8 @@ def delete_person(db: Database, person_id: int) -> None:
         audit(s, AuditAction.DELETE, "person deleted", chapter_id=chapter.id,
               entity="person", entity_uuid=person.uuid)
         s.delete(person)
+        s.flush()
+        db.purge_deleted_text(s.connection())
 
 
 def is_tombstoned(
@@ -300,8 +306,8 @@ def is_tombstoned(
 # --------------------------------------------------------------------------- finding people
 
 _ORDERS = {
-    "name": (Person.family_names, Person.given_names, Person.id),
-    "given": (Person.given_names, Person.family_names, Person.id),
+    "name": (Person.sort_key, Person.id),
+    "given": (Person.name_key, Person.id),
     "email": (Person.email_key, Person.id),
     "student_id": (Person.student_id, Person.id),
     "affiliation": (Person.affiliation, Person.family_names, Person.id),
@@ -326,8 +332,9 @@ def list_people(
 ) -> list[PersonRow]:
     """People of a chapter, filtered and sorted in SQL.
 
-    With ``search`` the rows come best match first (accent- and case-insensitive, by any
-    part of a name, email or student id) unless another ``order`` is asked for.
+    ``search`` keeps the people matching it (accent- and case-insensitive, by any part of
+    a name, email or student id); with ``order="relevance"`` they come best match first
+    (see ``storage.search``), at most ``limit`` (or 500) of them.
     """
     with db.read() as s:
         stmt = select(
@@ -341,17 +348,8 @@ def list_people(
             Person.affiliation,
             Membership.status,
         ).outerjoin(Membership, Membership.person_id == Person.id)
-        if search and search.strip():
-            ids = matching_people(s, chapter_id, search)
-            if ids is None:
-                return []
-            if order == "relevance" or order == "name" and not descending:
-                ranked = list(s.scalars(ids.limit(limit).offset(offset) if limit else ids))
-                rows = {r.id: r for r in s.execute(stmt.where(Person.id.in_(ranked)))}
-                return [_row(rows[i]) for i in ranked if i in rows]
-            stmt = stmt.where(Person.id.in_(ids.with_only_columns(Person.id).order_by(None)))
-        else:
-            stmt = stmt.where(Person.chapter_id == chapter_id)
+        stmt = stmt.where(Person.chapter_id == chapter_id)
+        filtered = members_only or status is not None or affiliation is not None or officers_only
         if members_only or status is not None:
             stmt = stmt.where(Membership.id.is_not(None))
         if status is not None:
@@ -366,6 +364,18 @@ def list_people(
                 or_(OfficerTerm.ends_on.is_(None), OfficerTerm.ends_on >= today),
             )
             stmt = stmt.where(Person.id.in_(current))
+        if search and search.strip():
+            if order == "relevance":
+                want = (limit or 500) + offset
+                # With filters, rank a wider set first and keep the ones that pass.
+                ranked = search_person_ids(s, chapter_id, search, max(want, CANDIDATES) if filtered else want)
+                rows = {r.id: r for r in s.execute(stmt.where(Person.id.in_(ranked)))}
+                kept = [i for i in ranked if i in rows][offset:want]
+                return [_row(rows[i]) for i in kept]
+            ids = matching_people(s, chapter_id, search)
+            if ids is None:
+                return []
+            stmt = stmt.where(Person.id.in_(ids))
         columns = _ORDERS.get(order, _ORDERS["name"])
         stmt = stmt.order_by(*(c.desc() if descending else c for c in columns))
         if limit is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Connection
 
 from ..errors import NotFound, ValidationError
 from ..i18n import _
@@ -25,11 +26,13 @@ from ..models import (
     RecordSource,
 )
 from ..storage import Database
+from ..storage.bulk import RowEncoder, insert_sql
+from ..storage.prepared import Prepared
 from ..text import email_key
 from ..types import utcnow
-from ..validation import check_text
+from ..validation import Problems, check_aware, check_text, shorten
 from .common import get_or_fail, to_view
-from .derived import person_search_text
+from .derived import person_keys
 from .people import PersonData, _validated, display_name
 
 COMMITMENT_VERSION = "2024-1"
@@ -87,34 +90,39 @@ class SignUpOutcome:
     new_person: bool
     new_pledge: bool
     attendance_recorded: bool
-    extra: dict[str, object] = field(default_factory=dict)
+    consent_withdrawn: bool = False
 
 
 def _pledge_values(data: PledgeData) -> dict[str, object]:
-    signed_at = data.signed_at or dt.datetime.now().astimezone()
-    if signed_at.tzinfo is None:
-        raise ValidationError({"signed_at": _("The signing time needs a time zone.")})
-    offset = signed_at.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    return {
-        "signed_at": signed_at,
-        "utc_offset_minutes": minutes,
-        "commitment_version": check_text(
-            data.commitment_version, "commitment_version", _("Commitment text version"),
-            limit=32, required=True,
-        ),
-        "personal_commitment": check_text(
-            data.personal_commitment, "personal_commitment", _("Personal commitment"),
-            limit=2000, multiline=True,
-        ),
-        "may_contact": bool(data.may_contact),
-        "may_publish_name": bool(data.may_publish_name),
-        "consent_version": check_text(
-            data.consent_version, "consent_version", _("Consent text version"),
-            limit=32, required=True,
-        ),
-        "source": RecordSource(data.source),
-    }
+    p = Problems()
+    out: dict[str, object] = {}
+    with p.field("signed_at"):
+        signed_at = check_aware(
+            data.signed_at or dt.datetime.now().astimezone(), "signed_at", _("Signing time")
+        )
+        assert signed_at is not None
+        offset = signed_at.utcoffset() or dt.timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        if abs(minutes) > 18 * 60:
+            p.add("signed_at", _("The signing time's UTC offset must be within ±18 hours."))
+        out["signed_at"], out["utc_offset_minutes"] = signed_at, minutes
+    for name, label, limit, multiline, required in (
+        ("commitment_version", _("Commitment text version"), 32, False, True),
+        ("personal_commitment", _("Personal commitment"), 2000, True, False),
+        ("consent_version", _("Consent text version"), 32, False, True),
+    ):
+        with p.field(name):
+            out[name] = check_text(
+                getattr(data, name), name, label, limit=limit, required=required, multiline=multiline
+            )
+    out["may_contact"] = bool(data.may_contact)
+    out["may_publish_name"] = bool(data.may_publish_name)
+    try:
+        out["source"] = RecordSource(data.source)
+    except ValueError:
+        p.add("source", _("Unknown source “{v}”.").format(v=shorten(str(data.source))))
+    p.raise_if_any()
+    return out
 
 
 def _check_event(conn, chapter_id: int, event_id: int | None) -> None:  # type: ignore[no-untyped-def]
@@ -127,113 +135,173 @@ def _check_event(conn, chapter_id: int, event_id: int | None) -> None:  # type: 
         raise ValidationError({"event_id": _("That event does not belong to this chapter.")})
 
 
+_PERSON_COLUMNS = (
+    "chapter_id", "uuid", "device_id", "device_seq", "created_at", "updated_at",
+    "given_names", "family_names", "family_name_first", "preferred_name", "email", "email_key",
+    "phone", "student_id", "affiliation", "department", "programme", "year_of_study", "gender",
+    "pronouns", "do_not_disclose", "notes", "search_text", "name_key", "sort_key",
+)
+_PLEDGE_COLUMNS = (
+    "chapter_id", "person_id", "event_id", "uuid", "device_id", "device_seq", "created_at",
+    "updated_at", "signed_at", "utc_offset_minutes", "commitment_version", "personal_commitment",
+    "may_contact", "may_publish_name", "consent_version", "source",
+)
+_ATTENDANCE_COLUMNS = (
+    "event_id", "person_id", "checked_in_at", "source", "uuid", "device_id", "device_seq",
+    "created_at", "updated_at",
+)
+
+_CHAPTER_COUNTRY = Prepared(select(Chapter.country).where(Chapter.id == bindparam("chapter")))
+_EVENT_CHAPTER = Prepared(select(Event.chapter_id).where(Event.id == bindparam("event")))
+_PERSON_BY_EMAIL = Prepared(
+    select(_people.c.id).where(_people.c.chapter_id == bindparam("chapter"),
+                               _people.c.email_key == bindparam("key")).limit(1)
+)
+_PERSON_BY_STUDENT_ID = Prepared(
+    select(_people.c.id).where(_people.c.chapter_id == bindparam("chapter"),
+                               _people.c.student_id == bindparam("sid")).limit(1)
+)
+_PLEDGE_OF = Prepared(
+    select(_pledges.c.id, _pledges.c.may_contact, _pledges.c.may_publish_name).where(_pledges.c.chapter_id == bindparam("chapter"),
+                                _pledges.c.person_id == bindparam("person"))
+)
+_ATTENDANCE_OF = Prepared(
+    select(_attendance.c.id).where(_attendance.c.event_id == bindparam("event"),
+                                   _attendance.c.person_id == bindparam("person"))
+)
+
+
+_WITHDRAW_CONSENT = Prepared(
+    _pledges.update()
+    .where(_pledges.c.id == bindparam("id"))
+    .values(
+        may_contact=bindparam("contact"),
+        may_publish_name=bindparam("publish"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+class _Inserts:
+    """INSERT statements and row encoders for one dialect, built once."""
+
+    _by_dialect: dict[str, _Inserts] = {}
+
+    def __init__(self, conn: Connection):
+        d = conn.dialect
+        self.person_sql = insert_sql(d, _people, _PERSON_COLUMNS)
+        self.pledge_sql = insert_sql(d, _pledges, _PLEDGE_COLUMNS)
+        self.attendance_sql = insert_sql(d, _attendance, _ATTENDANCE_COLUMNS)
+        self.person = RowEncoder(d, _people, _PERSON_COLUMNS).encode
+        self.pledge = RowEncoder(d, _pledges, _PLEDGE_COLUMNS).encode
+        self.attendance = RowEncoder(d, _attendance, _ATTENDANCE_COLUMNS).encode
+        self.returns_ids = d.name == "sqlite"
+        self.now = RowEncoder(d, _pledges, ("updated_at",)).converters[0] or (lambda v: v)
+
+    @classmethod
+    def get(cls, conn: Connection) -> _Inserts:
+        found = cls._by_dialect.get(conn.dialect.name)
+        if found is None:
+            found = cls._by_dialect[conn.dialect.name] = cls(conn)
+        return found
+
+    def insert(self, conn: Connection, sql: str, row: tuple[object, ...], table: object) -> int:
+        cursor = conn.exec_driver_sql(sql, row)
+        if self.returns_ids and cursor.lastrowid:
+            return int(cursor.lastrowid)
+        # Other databases: read the id back by the row's unique uuid.
+        uuid_value = row[_PERSON_COLUMNS.index("uuid")] if table is _people else None
+        raise NotImplementedError(f"id read-back for {table} ({uuid_value}) is SQLite-only")
+
+
 def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeData) -> SignUpOutcome:
     """Record a pledge from a sign-up form, committed to disk before returning.
 
     The person is matched by normalised email or student id; someone who signs again gets
     an attendance at the event (if any), never a second pledge, and their stored details
-    are left as they were.
+    are left as they were.  This is the kiosk's hot path: statements are compiled once
+    and values go to the driver already encoded (see ``storage.prepared``).
     """
     values = _pledge_values(pledge)
-    now = utcnow()
+    event_id = pledge.event_id
+    # Validate before taking the write lock: nothing slow happens while others wait.
+    with db.connect() as conn:
+        country = _CHAPTER_COUNTRY.run(conn, chapter=chapter_id).scalar()
+    if country is None:
+        raise NotFound(_("There is no chapter with id {id}.").format(id=chapter_id))
+    pv = _validated(person, country)
     with db.connect(write=True) as conn:
-        country = conn.execute(select(Chapter.country).where(Chapter.id == chapter_id)).scalar()
-        if country is None:
-            raise NotFound(_("There is no chapter with id {id}.").format(id=chapter_id))
-        person_values = _validated(person, country)
-        _check_event(conn, chapter_id, pledge.event_id)
-        key = email_key(person_values["email"])  # type: ignore[arg-type]
-        conditions = []
-        if key:
-            conditions.append(_people.c.email_key == key)
-        if person_values["student_id"]:
-            conditions.append(_people.c.student_id == person_values["student_id"])
+        if event_id is not None and _EVENT_CHAPTER.run(conn, event=event_id).scalar() != chapter_id:
+            raise ValidationError({"event_id": _("That event does not belong to this chapter.")})
+        key = email_key(pv["email"])  # type: ignore[arg-type]
         person_id = None
-        if conditions:
-            person_id = conn.execute(
-                select(_people.c.id).where(_people.c.chapter_id == chapter_id, or_(*conditions)).limit(1)
-            ).scalar()
-        pledge_id = None
-        if person_id is not None:
-            pledge_id = conn.execute(
-                select(_pledges.c.id).where(
-                    _pledges.c.chapter_id == chapter_id, _pledges.c.person_id == person_id
-                )
-            ).scalar()
-        want_attendance = pledge.event_id is not None
-        attendance_exists = False
-        if want_attendance and person_id is not None:
-            attendance_exists = conn.execute(
-                select(_attendance.c.id).where(
-                    _attendance.c.event_id == pledge.event_id,
-                    _attendance.c.person_id == person_id,
-                )
-            ).scalar() is not None
-        rows_needed = (person_id is None) + (pledge_id is None) + (
-            want_attendance and not attendance_exists
-        )
-        seq = db.allocate_sequence(conn, rows_needed) if rows_needed else 0
-        device = db.device.id
+        if key:
+            person_id = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=key).scalar()
+        if person_id is None and pv["student_id"]:
+            person_id = _PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=pv["student_id"]).scalar()
         new_person = person_id is None
-        if new_person:
-            person_id = conn.execute(
-                insert(_people).values(
-                    chapter_id=chapter_id,
-                    uuid=uuid.uuid4(),
-                    device_id=device,
-                    device_seq=seq,
-                    created_at=now,
-                    updated_at=now,
-                    email_key=key,
-                    search_text=person_search_text(
-                        person_values["given_names"],  # type: ignore[arg-type]
-                        person_values["family_names"],  # type: ignore[arg-type]
-                        person_values["preferred_name"],  # type: ignore[arg-type]
-                        person_values["email"],  # type: ignore[arg-type]
-                        person_values["student_id"],  # type: ignore[arg-type]
-                    ),
-                    **person_values,
-                )
-            ).inserted_primary_key[0]
-            seq += 1
+        pledge_id, withdrawn = None, False
+        if not new_person:
+            found = _PLEDGE_OF.run(conn, chapter=chapter_id, person=person_id).first()
+            if found is not None:
+                pledge_id = found[0]
+                # A second signing may withdraw consent, never grant it: whoever stands at
+                # the kiosk could be typing someone else's email.
+                contact = bool(found[1]) and bool(values["may_contact"])
+                publish = bool(found[2]) and bool(values["may_publish_name"])
+                if (contact, publish) != (bool(found[1]), bool(found[2])):
+                    _WITHDRAW_CONSENT.run(
+                        conn, contact=contact, publish=publish, id=pledge_id,
+                        now=_Inserts.get(conn).now(utcnow()),
+                    )
+                    withdrawn = True
         new_pledge = pledge_id is None
-        if new_pledge:
-            pledge_id = conn.execute(
-                insert(_pledges).values(
-                    chapter_id=chapter_id,
-                    person_id=person_id,
-                    event_id=pledge.event_id,
-                    uuid=uuid.uuid4(),
-                    device_id=device,
-                    device_seq=seq,
-                    created_at=now,
-                    updated_at=now,
-                    **values,
-                )
-            ).inserted_primary_key[0]
-            seq += 1
-        attendance_recorded = False
-        if want_attendance and not attendance_exists:
-            conn.execute(
-                insert(_attendance).values(
-                    event_id=pledge.event_id,
-                    person_id=person_id,
-                    checked_in_at=values["signed_at"],
-                    source=values["source"],
-                    uuid=uuid.uuid4(),
-                    device_id=device,
-                    device_seq=seq,
-                    created_at=now,
-                    updated_at=now,
-                )
+        new_attendance = event_id is not None and (
+            new_person or _ATTENDANCE_OF.run(conn, event=event_id, person=person_id).scalar() is None
+        )
+        needed = new_person + new_pledge + new_attendance
+        if not needed:
+            return SignUpOutcome(person_id, pledge_id, False, False, False, withdrawn)  # type: ignore[arg-type]
+        seq = db.allocate_sequence(conn, needed)
+        ins = _Inserts.get(conn)
+        device = db.device.id
+        now = utcnow()
+        if new_person:
+            keys = person_keys(
+                pv["given_names"], pv["family_names"], pv["preferred_name"],  # type: ignore[arg-type]
+                pv["email"], pv["student_id"], pv["family_name_first"],  # type: ignore[arg-type]
             )
-            attendance_recorded = True
+            row = ins.person((
+                chapter_id, uuid.uuid4(), device, seq, now, now,
+                pv["given_names"], pv["family_names"], pv["family_name_first"], pv["preferred_name"],
+                pv["email"], key, pv["phone"], pv["student_id"], pv["affiliation"], pv["department"],
+                pv["programme"], pv["year_of_study"], pv["gender"], pv["pronouns"],
+                pv["do_not_disclose"], pv["notes"], keys.search_text, keys.name_key, keys.sort_key,
+            ))
+            person_id = ins.insert(conn, ins.person_sql, row, _people)
+            seq += 1
+        if new_pledge:
+            row = ins.pledge((
+                chapter_id, person_id, event_id, uuid.uuid4(), device, seq, now, now,
+                values["signed_at"], values["utc_offset_minutes"], values["commitment_version"],
+                values["personal_commitment"], values["may_contact"], values["may_publish_name"],
+                values["consent_version"], values["source"],
+            ))
+            pledge_id = ins.insert(conn, ins.pledge_sql, row, _pledges)
+            seq += 1
+        if new_attendance:
+            row = ins.attendance((
+                event_id, person_id, values["signed_at"], values["source"], uuid.uuid4(), device,
+                seq, now, now,
+            ))
+            conn.exec_driver_sql(ins.attendance_sql, row)
     return SignUpOutcome(
         person_id=int(person_id),  # type: ignore[arg-type]
         pledge_id=int(pledge_id),  # type: ignore[arg-type]
         new_person=new_person,
         new_pledge=new_pledge,
-        attendance_recorded=attendance_recorded,
+        attendance_recorded=bool(new_attendance),
+        consent_withdrawn=withdrawn,
     )
 
 
@@ -326,7 +394,7 @@ def list_pledges(
             ids = matching_people(s, chapter_id, search)
             if ids is None:
                 return []
-            stmt = stmt.where(Pledge.person_id.in_(ids.order_by(None)))
+            stmt = stmt.where(Pledge.person_id.in_(ids))
         order = Pledge.signed_at.desc() if descending else Pledge.signed_at
         stmt = stmt.order_by(order, Pledge.id.desc() if descending else Pledge.id)
         if limit is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..errors import ChapterError, StorageError
+from ..errors import ChapterError, DiskFull, StorageError
 from ..i18n import _
 from . import schema
 from . import sqlite as sq
@@ -201,6 +201,8 @@ def copy_database(source: sqlite3.Connection, target: Path) -> None:
         from .database import translate_error
 
         translated = translate_error(error, target)
+        if isinstance(translated, DiskFull):
+            raise DiskFull(target, backup=True) from error
         if isinstance(translated, ChapterError):
             raise translated from error
         raise StorageError(
@@ -208,9 +210,7 @@ def copy_database(source: sqlite3.Connection, target: Path) -> None:
         ) from error
     except OSError as error:
         if error.errno == 28:  # ENOSPC
-            from ..errors import DiskFull
-
-            raise DiskFull(target) from error
+            raise DiskFull(target, backup=True) from error
         raise StorageError(
             _("The backup to {path} failed: {err}").format(path=target, err=error.strerror)
         ) from error

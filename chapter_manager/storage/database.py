@@ -125,6 +125,11 @@ class Database:
         with self._translated(), engine.begin() as conn:
             yield conn
 
+    def purge_deleted_text(self, conn: Connection) -> None:
+        """After an erasure: leave none of the deleted words in the search index."""
+        if self.is_sqlite:
+            sq.purge_search_index(conn)
+
     def allocate_sequence(self, conn: Connection, count: int) -> int:
         """Reserve ``count`` sequence numbers for this device; return the first.
 
@@ -317,7 +322,7 @@ def _open_url(url: str, device: DeviceIdentity) -> Database:
 def _new_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"timeout": sq.BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        connect_args={"check_same_thread": False},
         pool_size=4,
         max_overflow=4,
     )
@@ -328,9 +333,14 @@ def _new_engine(path: Path) -> Engine:
 def _open_sqlite_file(
     path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True
 ) -> Database:
-    if path.is_dir():
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as error:
+        raise CannotOpen(
+            _("{path} cannot be used: {err}").format(path=path, err=error.strerror)
+        ) from error
+    if is_dir:
         raise CannotOpen(_("{path} is a folder, not a database file.").format(path=path))
-    exists = path.exists()
     if not exists and not create:
         raise CannotOpen(_("There is no database at {path}.").format(path=path))
     created = False

@@ -24,7 +24,8 @@ PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     # A laptop at an event can lose power: every commit reaches the disk.
     "PRAGMA synchronous = FULL",
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    # What is deleted (an erased person) is overwritten, not left in free pages.
+    "PRAGMA secure_delete = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA cache_size = -32000",
 )
@@ -33,6 +34,7 @@ PRAGMAS = (
 def configure_connection(dbapi_conn: sqlite3.Connection) -> None:
     # Transactions are ours to begin (see on_begin), not the driver's.
     dbapi_conn.isolation_level = None
+    dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     for pragma in PRAGMAS:
         dbapi_conn.execute(pragma)
 
@@ -64,11 +66,13 @@ def looks_like_sqlite(path: Path) -> bool | None:
 def raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A plain sqlite3 connection with our pragmas (for checks, backups and restores)."""
     if readonly:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
         conn.isolation_level = None
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
-    conn = sqlite3.connect(str(path), timeout=10)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         configure_connection(conn)
     except BaseException:
@@ -150,6 +154,11 @@ FTS_DROP = (
     "DROP TRIGGER IF EXISTS people_fts_insert",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 )
+
+
+def purge_search_index(conn: Any) -> None:
+    """Merge the FTS index so deleted people's words leave its old segments."""
+    conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
 
 
 def fts_query(tokens: list[str]) -> str:

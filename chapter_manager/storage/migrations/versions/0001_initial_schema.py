@@ -186,6 +186,8 @@ def upgrade() -> None:
     sa.Column('do_not_disclose', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('name_key', sa.String(length=400), nullable=False),
+    sa.Column('sort_key', sa.String(length=400), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', UUIDType(), nullable=False),
     sa.Column('device_id', UUIDType(), nullable=False),
@@ -198,7 +200,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_people_uuid'))
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.create_index('ix_people_chapter_family', ['chapter_id', 'family_names', 'given_names'], unique=False)
+        batch_op.create_index('ix_people_chapter_name_key', ['chapter_id', 'name_key'], unique=False)
+        batch_op.create_index('ix_people_chapter_sort_key', ['chapter_id', 'sort_key'], unique=False)
         batch_op.create_index('uq_people_chapter_email', ['chapter_id', 'email_key'], unique=True, sqlite_where=sa.text('email_key IS NOT NULL'), postgresql_where=sa.text('email_key IS NOT NULL'))
         batch_op.create_index('uq_people_chapter_student_id', ['chapter_id', 'student_id'], unique=True, sqlite_where=sa.text('student_id IS NOT NULL'), postgresql_where=sa.text('student_id IS NOT NULL'))
 
@@ -458,7 +461,8 @@ def downgrade() -> None:
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index('uq_people_chapter_student_id', sqlite_where=sa.text('student_id IS NOT NULL'), postgresql_where=sa.text('student_id IS NOT NULL'))
         batch_op.drop_index('uq_people_chapter_email', sqlite_where=sa.text('email_key IS NOT NULL'), postgresql_where=sa.text('email_key IS NOT NULL'))
-        batch_op.drop_index('ix_people_chapter_family')
+        batch_op.drop_index('ix_people_chapter_sort_key')
+        batch_op.drop_index('ix_people_chapter_name_key')
 
     op.drop_table('people')
     with op.batch_alter_table('goals', schema=None) as batch_op:
