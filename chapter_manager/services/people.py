@@ -348,7 +348,6 @@ def list_people(
             Person.affiliation,
             Membership.status,
         ).outerjoin(Membership, Membership.person_id == Person.id)
-        stmt = stmt.where(Person.chapter_id == chapter_id)
         filtered = members_only or status is not None or affiliation is not None or officers_only
         if members_only or status is not None:
             stmt = stmt.where(Membership.id.is_not(None))
@@ -369,6 +368,7 @@ def list_people(
                 want = (limit or 500) + offset
                 # With filters, rank a wider set first and keep the ones that pass.
                 ranked = search_person_ids(s, chapter_id, search, max(want, CANDIDATES) if filtered else want)
+                # The ranked ids are of this chapter already; filtering by id uses the key.
                 rows = {r.id: r for r in s.execute(stmt.where(Person.id.in_(ranked)))}
                 kept = [i for i in ranked if i in rows][offset:want]
                 return [_row(rows[i]) for i in kept]
@@ -376,6 +376,7 @@ def list_people(
             if ids is None:
                 return []
             stmt = stmt.where(Person.id.in_(ids))
+        stmt = stmt.where(Person.chapter_id == chapter_id)
         columns = _ORDERS.get(order, _ORDERS["name"])
         stmt = stmt.order_by(*(c.desc() if descending else c for c in columns))
         if limit is not None:

@@ -372,7 +372,17 @@ class _SearchIndex:
         send(batch)
         if self.id_pos is not None:
             i, t = self.id_pos, self.text_pos
-            self.conn.exec_driver_sql(self.index_sql, [(r[i], r[t]) for r in batch])
+            ids = [r[i] for r in batch]
+            low, high = min(ids), max(ids)
+            if high - low + 1 == len(ids) and len(set(ids)) == len(ids):
+                # Consecutive ids (the usual case): one statement, all of it in SQLite.
+                self.conn.exec_driver_sql(
+                    f"INSERT INTO {sq.FTS_TABLE}(rowid, search_text) "
+                    f"SELECT id, search_text FROM {self.table.name} WHERE id BETWEEN ? AND ?",
+                    (low, high),
+                )
+            else:
+                self.conn.exec_driver_sql(self.index_sql, [(r[i], r[t]) for r in batch])
         else:
             self.conn.exec_driver_sql(
                 f"INSERT INTO {sq.FTS_TABLE}(rowid, search_text) "
