@@ -144,7 +144,9 @@ def _cell(value: Any, room: int | None = 60) -> str:
     if isinstance(value, enum.Enum):
         return getattr(value, "label", value.value)
     if isinstance(value, dt.datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        # Aware times keep their own zone (an event's local time); UTC ones show in ours.
+        shown = value.astimezone() if value.tzinfo in (None, dt.UTC) else value
+        return shown.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     from .text import display_width
@@ -296,9 +298,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print_table([_("Count"), _("Total")], [(labels[k], stats[k]) for k in labels])
     if stats.get("members_by_status"):
         sys.stdout.write("\n")
+        from .models import MembershipStatus
+
         print_table(
             [_("Members by status"), _("Total")],
-            [(k, v) for k, v in stats["members_by_status"].items()],
+            [(MembershipStatus(k).label, v) for k, v in stats["members_by_status"].items()],
         )
     if stats.get("officers_now"):
         sys.stdout.write("\n")
@@ -382,7 +386,7 @@ def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list
                          args.search, limit, lambda r: (r.title, r.venue))
         return (
             [_("Id"), _("Starts"), _("Title"), _("Kind"), _("Status"), _("Attendance"), _("Pledges")],
-            ["id", "starts_at", "title", "kind", "status", "attendance_count", "pledge_count"],
+            ["id", "local_starts_at", "title", "kind", "status", "attendance_count", "pledge_count"],
             rows,
         )
     from .services.forums import list_forums
