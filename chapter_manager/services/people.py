@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..privacy import identity_hash
 from ..storage import Database
-from ..storage.search import CANDIDATES, matching_people, search_person_ids
+from ..storage.search import CANDIDATES, matching_people, people_rows, search_person_ids
 from ..text import email_key
 from ..validation import (
     Problems,
@@ -366,8 +366,12 @@ def list_people(
         if search and search.strip():
             if order == "relevance":
                 want = (limit or 500) + offset
+                if not filtered:
+                    ranked = search_person_ids(s, chapter_id, search, want)[offset:]
+                    found = people_rows(s, ranked)
+                    return [_tuple_row(found[i]) for i in ranked if i in found]
                 # With filters, rank a wider set first and keep the ones that pass.
-                ranked = search_person_ids(s, chapter_id, search, max(want, CANDIDATES) if filtered else want)
+                ranked = search_person_ids(s, chapter_id, search, max(want, CANDIDATES))
                 # The ranked ids are of this chapter already; filtering by id uses the key.
                 rows = {r.id: r for r in s.execute(stmt.where(Person.id.in_(ranked)))}
                 kept = [i for i in ranked if i in rows][offset:want]
@@ -382,6 +386,18 @@ def list_people(
         if limit is not None:
             stmt = stmt.limit(limit).offset(offset)
         return [_row(r) for r in s.execute(stmt)]
+
+
+def _tuple_row(r: tuple) -> PersonRow:  # type: ignore[type-arg]
+    pid, given, family, preferred, family_first, email, student_id, affiliation, status = r
+    return PersonRow(
+        id=pid,
+        display_name=display_name(given, family, preferred, bool(family_first)),
+        email=email,
+        student_id=student_id,
+        affiliation=Affiliation(affiliation),
+        membership_status=MembershipStatus(status) if status is not None else None,
+    )
 
 
 def _row(r) -> PersonRow:  # type: ignore[no-untyped-def]

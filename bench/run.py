@@ -1,0 +1,419 @@
+"""Benchmarks of the core against raw-sqlite3 baselines measured in the same run.
+
+    python bench/run.py            # everything (builds bench/.data/big.db once: a few minutes)
+    python bench/run.py --quick    # smaller sizes, for a smoke run
+    python bench/run.py --only kiosk search
+
+Prints a Markdown table and writes bench/out/results.json.  Figures go to
+docs/PERFORMANCE.md by hand, with the machine they were measured on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("CHAPTER_MANAGER_DATA_DIR", str(DATA / "home"))
+
+from chapter_manager.storage import open_database  # noqa: E402
+from chapter_manager.storage import sqlite as sq  # noqa: E402
+
+RESULTS: list[dict[str, object]] = []
+
+
+def record(name: str, ours: float, baseline: float | None, unit: str, target: str, note: str = "") -> None:
+    row = {"benchmark": name, "ours": ours, "baseline": baseline, "unit": unit, "target": target, "note": note}
+    RESULTS.append(row)
+    base = f"{baseline:,.3f}" if baseline is not None else "-"
+    print(f"  {name}: ours {ours:,.3f} {unit}, baseline {base}  [{target}] {note}", flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def raw_connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    sq.configure_connection(conn)  # the same pragmas as the app
+    return conn
+
+
+def machine() -> dict[str, object]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sqlalchemy
+
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "platform": platform.platform(),
+        "date": dt.date.today().isoformat(),
+    }
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"\r    {fraction * 100:5.1f}% {message[:60]:<60}", end="", flush=True)
+
+
+def big_database(members: int, pledges: int) -> Path:
+    """A demo database (built once and cached) of ``members`` members and ``pledges`` pledges."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"big-{members}-{pledges}.db"
+    if path.exists():
+        return path
+    from chapter_manager.demo import generate_demo
+
+    tmp = path.with_suffix(".building")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    print(f"  building {path.name} (once)...", flush=True)
+    t = time.perf_counter()
+    with open_database(tmp) as db:
+        generate_demo(db, members=members, events=1000 if pledges >= 1_000_000 else 100,
+                      forums=40, pledges=pledges, seed=7, progress=_progress)
+    with sqlite3.connect(tmp) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.replace(tmp, path)
+    print()
+    record("demo: build the database", time.perf_counter() - t, None, "s",
+           "(no target)", f"{members:,} members, {pledges:,} pledges")
+    return path
+
+
+# --------------------------------------------------------------------------- bulk insert
+
+
+def bench_bulk(n: int) -> None:
+    """n pledges (for n people already there) in one transaction: ours vs raw executemany."""
+    from chapter_manager.models import Pledge
+    from chapter_manager.storage.bulk import RowEncoder, bulk_insert
+
+    print(f"bulk insert of {n:,} pledges", flush=True)
+    work = DATA / "bulk"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    template = work / "template.db"
+    with open_database(template) as db:
+        from chapter_manager.services.chapters import ChapterData, create_chapter
+
+        chapter = create_chapter(db, ChapterData(name="Bench"))
+        # n people, inserted raw (not timed): pledges need them.
+        conn = sqlite3.connect(template)
+        conn.executemany(
+            "INSERT INTO people (id, chapter_id, uuid, device_id, device_seq, created_at, updated_at,"
+            " given_names, family_names, family_name_first, preferred_name, affiliation, department,"
+            " programme, do_not_disclose, notes, search_text) VALUES (?,?,?,?,?,?,?,?,?,0,'','student','','',0,'',?)",
+            ((i, chapter.id, uuid.uuid4().bytes, db.device.id.bytes, i, "2026-01-01 00:00:00.000000",
+              "2026-01-01 00:00:00.000000", f"P{i}", "Bench", f"p{i} bench") for i in range(1, n + 1)),
+        )
+        conn.commit()
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        device = db.device.id
+
+    rng = random.Random(1)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    source = [
+        (chapter.id, i, None, uuid.UUID(int=rng.getrandbits(128), version=4), device, i, start, start,
+         start + dt.timedelta(seconds=i), -360, "2024-1", "", bool(i % 2), False, "2024-1", "kiosk")
+        for i in range(1, n + 1)
+    ]
+    columns = ("chapter_id", "person_id", "event_id", "uuid", "device_id", "device_seq", "created_at",
+               "updated_at", "signed_at", "utc_offset_minutes", "commitment_version",
+               "personal_commitment", "may_contact", "may_publish_name", "consent_version", "source")
+
+    def ours() -> float:
+        path = work / "ours.db"
+        shutil.copy(template, path)
+        with open_database(path) as db:
+            gc.collect()
+            t = time.perf_counter()
+            with db.connect(write=True) as conn:
+                first = db.allocate_sequence(conn, n)
+                encode = RowEncoder.for_connection(conn, Pledge.__table__, columns).encode
+                rows = (encode(r[:5] + (first + k,) + r[6:]) for k, r in enumerate(source))
+                bulk_insert(conn, Pledge.__table__, columns, rows)
+            return time.perf_counter() - t
+
+    def baseline() -> float:
+        path = work / "raw.db"
+        shutil.copy(template, path)
+        conn = raw_connect(path)
+        gc.collect()
+        t = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE devices SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq",
+                     (n, device.bytes)).fetchall()
+        sql = f"INSERT INTO pledges ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        fmt = "%Y-%m-%d %H:%M:%S.%f"
+        conn.executemany(
+            sql,
+            ((r[0], r[1], r[2], r[3].bytes, r[4].bytes, r[5], r[6].replace(tzinfo=None).strftime(fmt),
+              r[7].replace(tzinfo=None).strftime(fmt), r[8].replace(tzinfo=None).strftime(fmt),
+              r[9], r[10], r[11], r[12], r[13], r[14], r[15]) for r in source),
+        )
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - t
+        conn.close()
+        return elapsed
+
+    o = min(ours() for _ in range(2))
+    b = min(baseline() for _ in range(2))
+    record("bulk insert: pledges per second", n / o, n / b, "rows/s", ">= 0.5x baseline",
+           f"ratio {b / o:.2f} ({o:.2f} s vs {b:.2f} s)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- kiosk
+
+
+def bench_kiosk(n: int) -> None:
+    """One kiosk-style sign-up per transaction: person + pledge + attendance, p50/p99."""
+    from chapter_manager.services import chapters, events, people, pledges
+
+    print(f"kiosk sign-ups, {n:,} each", flush=True)
+    work = DATA / "kiosk"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    template = work / "template.db"
+    with open_database(template) as db:
+        chapter = chapters.create_chapter(db, chapters.ChapterData(name="Bench", country="MX"))
+        event = events.create_event(
+            db, chapter.id,
+            events.EventData(title="Feria", starts_at=dt.datetime(2026, 3, 8, 16, tzinfo=dt.UTC),
+                             timezone="America/Mexico_City"),
+        )
+        device = db.device.id
+    shutil.copy(template, work / "ours.db")
+    shutil.copy(template, work / "raw.db")
+    db = open_database(work / "ours.db")
+    raw = raw_connect(work / "raw.db")
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+
+    def ours_one(i: int) -> float:
+        t = time.perf_counter()
+        pledges.sign_up(
+            db, chapter.id,
+            people.PersonData(given_names=f"Ana {i}", family_names="Pérez", email=f"ana{i}@example.org",
+                              student_id=f"{i:09d}"),
+            pledges.PledgeData(event_id=event.id, source="kiosk"),
+        )
+        return time.perf_counter() - t
+
+    def raw_one(i: int) -> float:
+        t = time.perf_counter()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None).strftime(fmt)
+        c = raw
+        c.execute("BEGIN IMMEDIATE")
+        c.execute("SELECT country FROM chapters WHERE id = ?", (chapter.id,)).fetchone()
+        c.execute("SELECT chapter_id FROM events WHERE id = ?", (event.id,)).fetchone()
+        email = f"ana{i}@example.org"
+        c.execute("SELECT id FROM people WHERE chapter_id = ? AND email_key = ? LIMIT 1", (chapter.id, email)).fetchone()
+        c.execute("SELECT id FROM people WHERE chapter_id = ? AND student_id = ? LIMIT 1",
+                  (chapter.id, f"{i:09d}")).fetchone()
+        seq = c.execute("UPDATE devices SET last_seq = last_seq + 3 WHERE id = ? RETURNING last_seq",
+                        (device.bytes,)).fetchone()[0]
+        cur = c.execute(
+            "INSERT INTO people (chapter_id, uuid, device_id, device_seq, created_at, updated_at, given_names,"
+            " family_names, family_name_first, preferred_name, email, email_key, phone, student_id, affiliation,"
+            " department, programme, year_of_study, gender, pronouns, do_not_disclose, notes, search_text)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (chapter.id, uuid.uuid4().bytes, device.bytes, seq - 2, now, now, f"Ana {i}", "Pérez", 0, "",
+             email, email, None, f"{i:09d}", "student", "", "", None, None, None, 0, "",
+             f"ana {i} perez {email} {i:09d}"),
+        )
+        person_id = cur.lastrowid
+        c.execute(
+            "INSERT INTO pledges (chapter_id, person_id, event_id, uuid, device_id, device_seq, created_at,"
+            " updated_at, signed_at, utc_offset_minutes, commitment_version, personal_commitment,"
+            " may_contact, may_publish_name, consent_version, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (chapter.id, person_id, event.id, uuid.uuid4().bytes, device.bytes, seq - 1, now, now, now, -360,
+             "2024-1", "", 0, 0, "2024-1", "kiosk"),
+        )
+        c.execute(
+            "INSERT INTO attendance (event_id, person_id, checked_in_at, source, uuid, device_id, device_seq,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (event.id, person_id, now, "kiosk", uuid.uuid4().bytes, device.bytes, seq, now, now),
+        )
+        c.execute("COMMIT")
+        return time.perf_counter() - t
+
+    for i in range(50):  # warm up both
+        ours_one(10_000_000 + i)
+        raw_one(10_000_000 + i)
+    ours_t: list[float] = []
+    raw_t: list[float] = []
+    for i in range(n):  # interleaved, so both see the same disk
+        ours_t.append(ours_one(i))
+        raw_t.append(raw_one(i))
+    db.close()
+    raw.close()
+    for p in (50, 99):
+        o, b = percentile(ours_t, p) * 1000, percentile(raw_t, p) * 1000
+        record(f"kiosk sign-up p{p}", o, b, "ms", "p99 <= 2x baseline" if p == 99 else "",
+               f"ratio {o / b:.2f}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- search
+
+
+def bench_search(path: Path, n: int) -> None:
+    from sqlalchemy import select
+
+    from chapter_manager.models import Person
+    from chapter_manager.services.people import search_people
+    from chapter_manager.text import fold
+
+    print(f"search, {n} queries over {path.name}", flush=True)
+    db = open_database(path)
+    with db.read() as s:
+        chapter_id = s.scalar(select(Person.chapter_id).limit(1))
+        sample = s.execute(
+            select(Person.given_names, Person.family_names, Person.email, Person.student_id)
+            .where(Person.id % 97 == 0).limit(n)
+        ).all()
+    rng = random.Random(3)
+    queries = []
+    for given, family, email, sid in sample:
+        kind = rng.randrange(6)
+        if kind == 0 and family:
+            queries.append(fold(family)[:3])  # "nun" while typing
+        elif kind == 1 and family:
+            queries.append(family.upper())  # "NÚÑEZ"
+        elif kind == 2 and given and family:
+            queries.append(f"{fold(given).split()[0]} {fold(family)[:2]}")
+        elif kind == 3 and email:
+            queries.append(email.split("@")[0][:6])
+        elif kind == 4 and sid:
+            queries.append(sid[:5])
+        else:
+            queries.append((given or family)[:1])  # one letter: the worst case
+    for q in queries[:20]:
+        search_people(db, chapter_id, q)
+    ours = []
+    for q in queries:
+        t = time.perf_counter()
+        search_people(db, chapter_id, q, limit=50)
+        ours.append(time.perf_counter() - t)
+    db.close()
+    raw = raw_connect(path)
+    like = []
+    for q in queries:
+        t = time.perf_counter()
+        raw.execute(
+            "SELECT id, given_names, family_names, email, student_id FROM people WHERE chapter_id = ? AND "
+            "(given_names LIKE ? OR family_names LIKE ? OR email LIKE ? OR student_id LIKE ?) LIMIT 50",
+            (chapter_id, *(f"%{q}%",) * 4),
+        ).fetchall()
+        like.append(time.perf_counter() - t)
+    raw.close()
+    for p in (50, 99):
+        record(f"search first 50, p{p}", percentile(ours, p) * 1000, percentile(like, p) * 1000, "ms",
+               "p99 < 5 ms" if p == 99 else "", "baseline: raw LIKE '%term%' (not accent-insensitive)")
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def bench_open(path: Path) -> None:
+    print(f"open {path.name}", flush=True)
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        db = open_database(path)
+        with db.read() as s:
+            from sqlalchemy import func, select
+
+            from chapter_manager.models import Pledge
+
+            s.scalar(select(func.count()).select_from(Pledge).where(Pledge.chapter_id == 1))
+        elapsed = time.perf_counter() - t
+        db.close()
+        times.append(elapsed)
+    raw_times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        conn = raw_connect(path)
+        conn.execute("PRAGMA quick_check").fetchall()
+        conn.execute("SELECT count(*) FROM pledges WHERE chapter_id = 1").fetchone()
+        conn.close()
+        raw_times.append(time.perf_counter() - t)
+    record("open big database + count pledges", statistics.median(times), statistics.median(raw_times),
+           "s", "< 0.5 s", "baseline: raw connect + quick_check + count")
+    code = (
+        "import time; t=time.perf_counter(); from chapter_manager.storage import open_database; "
+        f"db=open_database({str(path)!r}); print(time.perf_counter()-t)"
+    )
+    cold = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, env=os.environ.copy()).stdout) for _ in range(3)]
+    record("new process: import core + open big database", statistics.median(cold), None, "s",
+           "(context)", "includes importing SQLAlchemy and the models")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="*", choices=["bulk", "kiosk", "search", "open"])
+    args = parser.parse_args()
+    only = set(args.only or ["bulk", "kiosk", "search", "open"])
+    members, pledges = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
+    info = machine()
+    print("machine:", json.dumps(info), flush=True)
+    if "bulk" in only:
+        bench_bulk(pledges)
+    if "kiosk" in only:
+        bench_kiosk(300 if args.quick else 3000)
+    if "search" in only:
+        # 100,000 people: members who pledged, and no pledgers beyond them.
+        bench_search(big_database(members, members), 300 if args.quick else 1000)
+    if "open" in only:
+        bench_open(big_database(members, pledges))
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps({"machine": info, "results": RESULTS}, indent=2))
+    print("\n| benchmark | ours | baseline | unit | target | note |\n|---|---|---|---|---|---|")
+    for r in RESULTS:
+        base = f"{r['baseline']:,.3f}" if r["baseline"] is not None else "—"
+        print(f"| {r['benchmark']} | {r['ours']:,.3f} | {base} | {r['unit']} | {r['target']} | {r['note']} |")
+
+
+if __name__ == "__main__":
+    main()
