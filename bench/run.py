@@ -140,9 +140,11 @@ def bench_bulk(n: int) -> None:
         conn.executemany(
             "INSERT INTO people (id, chapter_id, uuid, device_id, device_seq, created_at, updated_at,"
             " given_names, family_names, family_name_first, preferred_name, affiliation, department,"
-            " programme, do_not_disclose, notes, search_text) VALUES (?,?,?,?,?,?,?,?,?,0,'','student','','',0,'',?)",
+            " programme, do_not_disclose, notes, search_text, name_key, sort_key)"
+            " VALUES (?,?,?,?,?,?,?,?,?,0,'','student','','',0,'',?,?,?)",
             ((i, chapter.id, uuid.uuid4().bytes, db.device.id.bytes, i, "2026-01-01 00:00:00.000000",
-              "2026-01-01 00:00:00.000000", f"P{i}", "Bench", f"p{i} bench") for i in range(1, n + 1)),
+              "2026-01-01 00:00:00.000000", f"P{i}", "Bench", f"p{i} bench", f"p{i} bench",
+              f"bench p{i}") for i in range(1, n + 1)),
         )
         conn.commit()
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -254,11 +256,11 @@ def bench_kiosk(n: int) -> None:
         cur = c.execute(
             "INSERT INTO people (chapter_id, uuid, device_id, device_seq, created_at, updated_at, given_names,"
             " family_names, family_name_first, preferred_name, email, email_key, phone, student_id, affiliation,"
-            " department, programme, year_of_study, gender, pronouns, do_not_disclose, notes, search_text)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " department, programme, year_of_study, gender, pronouns, do_not_disclose, notes, search_text,"
+            " name_key, sort_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (chapter.id, uuid.uuid4().bytes, device.bytes, seq - 2, now, now, f"Ana {i}", "Pérez", 0, "",
              email, email, None, f"{i:09d}", "student", "", "", None, None, None, 0, "",
-             f"ana {i} perez {email} {i:09d}"),
+             f"ana {i} perez {email} {i:09d}", f"ana {i} perez", f"perez ana {i}"),
         )
         person_id = cur.lastrowid
         c.execute(
