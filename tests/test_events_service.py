@@ -21,7 +21,6 @@ from chapter_manager.services import events
 from chapter_manager.services.chapters import ChapterData, add_term, create_chapter
 from chapter_manager.services.events import EventData
 from chapter_manager.services.people import PersonData, create_person, delete_person
-from chapter_manager.storage import open_database
 
 MX = ZoneInfo("America/Mexico_City")
 
@@ -30,19 +29,7 @@ def at(year, month, day, hour=18, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=MX)
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAPTER_MANAGER_DATA_DIR", str(tmp_path / "data"))
-    database = open_database(tmp_path / "c.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def chapter(db):
-    return create_chapter(
-        db, ChapterData(name="HeForShe UNAM", country="MX", timezone="America/Mexico_City")
-    )
+# The db and chapter fixtures come from conftest.py.
 
 
 def make_person(db, chapter_id, given, family=""):

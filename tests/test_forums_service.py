@@ -16,24 +16,11 @@ from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event, delete_event
 from chapter_manager.services.forums import ActionItemData, ForumData
 from chapter_manager.services.people import PersonData, create_person, delete_person
-from chapter_manager.storage import open_database
 
 D = dt.date
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAPTER_MANAGER_DATA_DIR", str(tmp_path / "data"))
-    database = open_database(tmp_path / "c.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def chapter(db):
-    return create_chapter(
-        db, ChapterData(name="HeForShe UNAM", country="MX", timezone="America/Mexico_City")
-    )
+# The db and chapter fixtures come from conftest.py.
 
 
 def make_person(db, chapter_id, given, family="", **extra):

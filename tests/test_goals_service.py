@@ -15,7 +15,6 @@ from chapter_manager.services.events import EventData, check_in, create_event
 from chapter_manager.services.goals import GoalData
 from chapter_manager.services.members import set_membership
 from chapter_manager.services.people import PersonData, create_person
-from chapter_manager.storage import open_database
 
 D = dt.date
 MX = ZoneInfo("America/Mexico_City")  # UTC-6 all year
@@ -25,19 +24,7 @@ def local(year, month, day, hour=12, minute=0):
     return dt.datetime(year, month, day, hour, minute, tzinfo=MX)
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAPTER_MANAGER_DATA_DIR", str(tmp_path / "data"))
-    database = open_database(tmp_path / "c.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def chapter(db):
-    return create_chapter(
-        db, ChapterData(name="HeForShe UNAM", country="MX", timezone="America/Mexico_City")
-    )
+# The db and chapter fixtures come from conftest.py.
 
 
 @pytest.fixture

@@ -13,24 +13,11 @@ from chapter_manager.services import members
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.members import OfficerTermData
 from chapter_manager.services.people import PersonData, create_person, delete_person, get_person
-from chapter_manager.storage import open_database
 
 D = dt.date
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHAPTER_MANAGER_DATA_DIR", str(tmp_path / "data"))
-    database = open_database(tmp_path / "c.db")
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def chapter(db):
-    return create_chapter(
-        db, ChapterData(name="HeForShe UNAM", country="MX", timezone="America/Mexico_City")
-    )
+# The db and chapter fixtures come from conftest.py.
 
 
 def make_person(db, chapter_id, given, family="", **extra):
