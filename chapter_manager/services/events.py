@@ -46,7 +46,7 @@ from ..validation import (
     fail,
 )
 from .common import audit, get_or_fail
-from .people import display_name
+from .people import name_of
 
 MAX_PARTNERS = 50
 
@@ -514,19 +514,13 @@ def event_progress(db: Database, event_id: int) -> EventProgress:
 # --------------------------------------------------------------------------- attendance
 
 
-def _person_name(person: Person) -> str:
-    return display_name(
-        person.given_names, person.family_names, person.preferred_name, person.family_name_first
-    )
-
-
 def _attendance_view(row: Attendance, person: Person) -> AttendanceView:
     return AttendanceView(
         id=row.id,
         uuid=row.uuid,
         event_id=row.event_id,
         person_id=row.person_id,
-        display_name=_person_name(person),
+        display_name=name_of(person),
         checked_in_at=row.checked_in_at,
         source=row.source,
     )
@@ -562,7 +556,7 @@ def check_in(
             raise fail(
                 "person_id",
                 _("{name} is not in the chapter that runs this event, so they cannot be "
-                  "checked in to it.").format(name=_person_name(person)),
+                  "checked in to it.").format(name=name_of(person)),
             )
         existing = _find_attendance(s, event.id, person.id)
         if existing is not None:

@@ -49,7 +49,7 @@ from ..storage import Database
 from ..types import utcnow
 from ..validation import Problems, check_count, check_text, fail
 from .common import audit, get_or_fail
-from .people import display_name
+from .people import name_of
 
 # The version of the consent text a testimony's teller agrees to for publication.
 TESTIMONY_CONSENT_VERSION = "2024-1"
@@ -198,12 +198,6 @@ class PublishableTestimony:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _name(person: Any) -> str:
-    return display_name(
-        person.given_names, person.family_names, person.preferred_name, person.family_name_first
-    )
 
 
 def _check_date(value: object, field_name: str, label: str, *, required: bool = False) -> dt.date | None:
@@ -508,7 +502,7 @@ def _names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
             Person.family_name_first,
         ).where(Person.id.in_(wanted))
     )
-    return {r.id: _name(r) for r in rows}
+    return {r.id: name_of(r) for r in rows}
 
 
 def _item_view(item: ActionItem, names: dict[int, str]) -> ActionItemView:
@@ -695,7 +689,7 @@ def open_action_items(
                 held_on=r.held_on,
                 description=r.description,
                 owner_id=r.owner_id,
-                owner_name=_name(r) if r.owner_id is not None else None,
+                owner_name=name_of(r) if r.owner_id is not None else None,
                 due_on=r.due_on,
                 overdue=bool(r.overdue),
             )
@@ -739,7 +733,7 @@ def publishable_testimonies(db: Database, chapter_id: int) -> list[PublishableTe
                 forum_topic=r.topic,
                 held_on=r.held_on,
                 text=r.text,
-                name=_name(r) if r.person_id is not None and not r.do_not_disclose else None,
+                name=name_of(r) if r.person_id is not None and not r.do_not_disclose else None,
                 consent_version=r.consent_version,
             )
             for r in s.execute(stmt)

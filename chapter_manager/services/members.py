@@ -24,7 +24,7 @@ from ..models import Membership, MembershipStatus, OfficerRole, OfficerTerm, Per
 from ..storage import Database
 from ..validation import Problems, check_date_order, check_text, fail
 from .common import get_or_fail
-from .people import display_name
+from .people import display_name, name_of
 
 # --------------------------------------------------------------------------- views
 
@@ -74,19 +74,13 @@ class OfficerTermView:
         return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
 
 
-def _name(person: Person) -> str:
-    return display_name(
-        person.given_names, person.family_names, person.preferred_name, person.family_name_first
-    )
-
-
 def _membership_view(m: Membership, person: Person) -> MembershipView:
     return MembershipView(
         id=m.id,
         uuid=m.uuid,
         chapter_id=m.chapter_id,
         person_id=m.person_id,
-        display_name=_name(person),
+        display_name=name_of(person),
         status=m.status,
         joined_on=m.joined_on,
         left_on=m.left_on,
@@ -310,7 +304,7 @@ def _refuse_overlap(
         raise ValidationError(
             {
                 "starts_on": message.format(
-                    name=_name(person),
+                    name=name_of(person),
                     role=role_name,
                     start=other.starts_on.isoformat(),
                     end=other.ends_on.isoformat() if other.ends_on else "",
@@ -349,7 +343,7 @@ def add_officer_term(
         term = OfficerTerm(chapter_id=person.chapter_id, person_id=person.id, **values)
         s.add(term)
         s.flush()
-        return _term_view(term, _name(person))
+        return _term_view(term, name_of(person))
 
 
 def update_officer_term(db: Database, term_id: int, data: OfficerTermData) -> OfficerTermView:
@@ -365,7 +359,7 @@ def update_officer_term(db: Database, term_id: int, data: OfficerTermData) -> Of
         for key, value in values.items():
             setattr(term, key, value)
         s.flush()
-        return _term_view(term, _name(person))
+        return _term_view(term, name_of(person))
 
 
 def end_officer_term(db: Database, term_id: int, ends_on: dt.date | None = None) -> OfficerTermView:
@@ -391,14 +385,14 @@ def end_officer_term(db: Database, term_id: int, ends_on: dt.date | None = None)
         _refuse_overlap(s, person, values, exclude_id=term.id)
         term.ends_on = ends_on
         s.flush()
-        return _term_view(term, _name(person))
+        return _term_view(term, name_of(person))
 
 
 def get_officer_term(db: Database, term_id: int) -> OfficerTermView:
     with db.read() as s:
         term = get_or_fail(s, OfficerTerm, term_id, _("officer term"))
         person = get_or_fail(s, Person, term.person_id, _("person"))
-        return _term_view(term, _name(person))
+        return _term_view(term, name_of(person))
 
 
 def delete_officer_term(db: Database, term_id: int) -> None:

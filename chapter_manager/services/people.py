@@ -110,6 +110,16 @@ def display_name(given: str, family: str, preferred: str = "", family_first: boo
     return sep.join(parts)
 
 
+def name_of(person: object) -> str:
+    """The display name of anything with a person's name columns (a row or an ORM object)."""
+    return display_name(
+        person.given_names,  # type: ignore[attr-defined]
+        person.family_names,  # type: ignore[attr-defined]
+        person.preferred_name,  # type: ignore[attr-defined]
+        person.family_name_first,  # type: ignore[attr-defined]
+    )
+
+
 def _validated(data: PersonData, country: str) -> dict[str, object]:
     t = Person.__table__
     p = Problems()
