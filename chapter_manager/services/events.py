@@ -90,8 +90,31 @@ def _percent(count: int, goal: int | None) -> float | None:
     return round(count * 100 / goal, 1)
 
 
+class _EventTimes:
+    """Local times and goal progress, shared by the event's view and its table row."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    timezone: str
+    pledge_goal: int | None
+    pledge_count: int
+
+    @property
+    def local_starts_at(self) -> dt.datetime:
+        return _local(self.starts_at, self.timezone)
+
+    @property
+    def local_ends_at(self) -> dt.datetime | None:
+        return _local(self.ends_at, self.timezone) if self.ends_at else None
+
+    @property
+    def pledge_percent(self) -> float | None:
+        """Pledges collected at the event as a percentage of its goal (None: no goal)."""
+        return _percent(self.pledge_count, self.pledge_goal)
+
+
 @dataclass(frozen=True)
-class EventView:
+class EventView(_EventTimes):
     id: int
     uuid: uuid.UUID
     chapter_id: int
@@ -114,22 +137,9 @@ class EventView:
     attendance_count: int
     pledge_count: int
 
-    @property
-    def local_starts_at(self) -> dt.datetime:
-        return _local(self.starts_at, self.timezone)
-
-    @property
-    def local_ends_at(self) -> dt.datetime | None:
-        return _local(self.ends_at, self.timezone) if self.ends_at else None
-
-    @property
-    def pledge_percent(self) -> float | None:
-        """Pledges collected at the event as a percentage of its goal (None: no goal)."""
-        return _percent(self.pledge_count, self.pledge_goal)
-
 
 @dataclass(frozen=True)
-class EventRow:
+class EventRow(_EventTimes):
     """One line of an events table."""
 
     id: int
@@ -146,14 +156,6 @@ class EventRow:
     pledge_goal: int | None
     attendance_count: int
     pledge_count: int
-
-    @property
-    def local_starts_at(self) -> dt.datetime:
-        return _local(self.starts_at, self.timezone)
-
-    @property
-    def pledge_percent(self) -> float | None:
-        return _percent(self.pledge_count, self.pledge_goal)
 
 
 @dataclass(frozen=True)
