@@ -327,3 +327,8 @@ __all__ = [
     "project",
     "update_goal",
 ]
+
+
+def check_goal(data: GoalData) -> None:
+    """Raise ``ValidationError`` if ``data`` cannot be saved (nothing is written)."""
+    _validated(data)

@@ -1,0 +1,91 @@
+"""Starting the desktop app: QApplication, translations, the database, the main window.
+
+Start-up is kept short by importing only what the first screen needs; the dashboard's
+numbers are read on a worker thread after the window is up.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from .settings import APPLICATION, ORGANIZATION
+
+_TRANSLATORS: list[QTranslator] = []  # kept alive for as long as the app runs
+
+
+def resources_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def install_translations(app: QCoreApplication, locale: QLocale | None = None) -> None:
+    """Load Qt's own and the app's translations for ``locale`` (the system's by default).
+
+    The core's messages (``chapter_manager.i18n``) go through the same Qt catalogue, in
+    the context "core", so one set of translation files covers the whole app.
+    """
+    locale = locale or QLocale()
+    for translator in _TRANSLATORS:
+        app.removeTranslator(translator)
+    _TRANSLATORS.clear()
+    qt = QTranslator(app)
+    if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        _TRANSLATORS.append(qt)
+    ours = QTranslator(app)
+    if ours.load(locale, "chapter_manager", "_", str(resources_dir() / "translations")):
+        app.installTranslator(ours)
+        _TRANSLATORS.append(ours)
+    from chapter_manager import i18n
+
+    i18n.install(lambda text: QCoreApplication.translate("core", text))
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    from chapter_manager import __version__
+
+    app.setApplicationVersion(__version__)
+    install_translations(app)
+    return app  # type: ignore[return-value]
+
+
+def run_gui(db_path: str | None) -> int:
+    """Open the main window on ``db_path`` (None: the default database) and run the app."""
+    app = make_application()
+    from .errors import install_excepthook
+
+    install_excepthook()
+    window = open_main_window(Path(db_path) if db_path else None)
+    if window is None:
+        return 1
+    code = app.exec()
+    return int(code)
+
+
+def open_main_window(path: Path | None, *, create: bool | None = None):  # type: ignore[no-untyped-def]
+    """Open the database (asking on trouble), build and show the main window, or None."""
+    from .context import AppContext
+    from .main_window import MainWindow
+    from .opening import open_interactively
+    from .settings import Settings
+
+    settings = Settings()
+    db = open_interactively(None, path, create=path is None if create is None else create)
+    if db is None:
+        return None
+    ctx = AppContext(db, settings)
+    window = MainWindow(ctx, settings)
+    window.show()
+    if ctx.chapter_id is None:
+        window.new_chapter()
+    window.backup_in_background()
+    return window

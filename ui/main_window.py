@@ -1,0 +1,505 @@
+"""The main window: a sidebar of screens, menus, the chapter switcher and the status bar.
+
+Screens are imported and built the first time they are shown (``PAGES``), so start-up
+pays only for the first one.  Edit ▸ New / Find / Delete / Undo act on the screen shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from . import tasks
+from .context import AppContext
+from .settings import Settings
+
+# key, title, module, class, standard icon
+PAGES: list[tuple[str, str, str, str, QStyle.StandardPixmap]] = [
+    ("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), "ui.pages.dashboard", "DashboardPage",
+     QStyle.StandardPixmap.SP_ComputerIcon),
+    ("members", QT_TRANSLATE_NOOP("MainWindow", "Members"), "ui.pages.members", "MembersPage",
+     QStyle.StandardPixmap.SP_DirHomeIcon),
+    ("events", QT_TRANSLATE_NOOP("MainWindow", "Events"), "ui.pages.events", "EventsPage",
+     QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    ("forums", QT_TRANSLATE_NOOP("MainWindow", "Forums"), "ui.pages.forums", "ForumsPage",
+     QStyle.StandardPixmap.SP_MessageBoxInformation),
+    ("pledges", QT_TRANSLATE_NOOP("MainWindow", "Pledges"), "ui.pages.pledges", "PledgesPage",
+     QStyle.StandardPixmap.SP_DialogApplyButton),
+]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, settings: Settings):
+        super().__init__()
+        self.settings = settings
+        self.ctx = ctx
+        self.pages: dict[str, QWidget] = {}
+        self.setWindowTitle(tr("Chapter Manager"))
+        self.setObjectName("MainWindow")
+        self.setMinimumSize(QSize(860, 560))
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName(tr("Screens"))
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setSpacing(2)
+        for key, title, _module, _cls, icon in PAGES:
+            item = QListWidgetItem(self.style().standardIcon(icon), tr(title))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(150, 34))
+            self.nav.addItem(item)
+        self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 36)
+        self.stack = QStackedWidget()
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status_bar()
+
+        geometry = settings.geometry("main")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1180, 760)
+        self._connect_context()
+        self.nav.setCurrentRow(0)
+
+    # ------------------------------------------------------------------ building
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(tr("Chapter"))
+        bar.setObjectName("chapterToolbar")
+        bar.setMovable(False)
+        self.chapter_label = QLabel(tr("Chapter:") + " ")
+        self.chapter_combo = QComboBox()
+        self.chapter_combo.setAccessibleName(tr("Chapter"))
+        self.chapter_combo.setMinimumContentsLength(24)
+        self.chapter_combo.activated.connect(self._chapter_chosen)
+        self.chapter_label.setBuddy(self.chapter_combo)
+        self._chapter_label_action = bar.addWidget(self.chapter_label)
+        self._chapter_combo_action = bar.addWidget(self.chapter_combo)
+        self.title_label = QLabel()
+        self.title_label.setObjectName("chapterTitle")
+        font = self.title_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title_label.setFont(font)
+        self._title_action = bar.addWidget(self.title_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def _action(self, text: str, slot, shortcut=None, menu=None) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if menu is not None:
+            menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu(tr("&File"))
+        self._action(tr("&New database…"), self.new_database, "Ctrl+Shift+N", file)
+        self._action(tr("&Open database…"), self.open_database, QKeySequence.StandardKey.Open, file)
+        self.recent_menu = file.addMenu(tr("Open &recent"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file.addSeparator()
+        self._action(tr("New &chapter…"), self.new_chapter, None, file)
+        self.edit_chapter_action = self._action(tr("Chapter &details…"), self.edit_chapter, None, file)
+        self._action(tr("Add a &demo chapter…"), self.add_demo, None, file)
+        file.addSeparator()
+        self._action(tr("&Back up now"), self.backup_now, "Ctrl+Shift+B", file)
+        self._action(tr("Restore from a &backup…"), self.restore_backup, None, file)
+        self._action(tr("Backup &settings…"), self.backup_settings, None, file)
+        file.addSeparator()
+        self._action(tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, file)
+
+        edit = bar.addMenu(tr("&Edit"))
+        self.undo_action = self._action(tr("&Undo"), self.undo, QKeySequence.StandardKey.Undo, edit)
+        edit.addSeparator()
+        self.new_action = self._action(tr("&New…"), lambda: self._page_call("new_item"), QKeySequence.StandardKey.New, edit)
+        self.find_action = self._action(tr("&Find"), lambda: self._page_call("focus_search"), QKeySequence.StandardKey.Find, edit)
+        self.delete_action = self._action(tr("&Delete…"), lambda: self._page_call("delete_selected"), QKeySequence.StandardKey.Delete, edit)
+        # Delete must not steal the key from text fields: only when the focus is not editing text.
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.stack.addAction(self.delete_action)
+
+        view = bar.addMenu(tr("&View"))
+        for number, (key, title, *_rest) in enumerate(PAGES, start=1):
+            self._action(tr(title), lambda _checked=False, k=key: self.show_page(k), f"Ctrl+{number}", view)
+        view.addSeparator()
+        self._action(tr("&Reload"), self.reload_all, QKeySequence.StandardKey.Refresh, view)
+
+        help_menu = bar.addMenu(tr("&Help"))
+        self._action(tr("&About Chapter Manager"), self.about, None, help_menu)
+        self._update_undo()
+
+    def _build_status_bar(self) -> None:
+        self.file_label = QLabel()
+        self.file_label.setAccessibleName(tr("Open database"))
+        self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.backup_label = QLabel()
+        self.backup_label.setAccessibleName(tr("Last backup"))
+        self.statusBar().addPermanentWidget(self.file_label, 1)
+        self.statusBar().addPermanentWidget(self.backup_label)
+
+    # ------------------------------------------------------------------ context
+    def _connect_context(self) -> None:
+        ctx = self.ctx
+        ctx.undo_changed.connect(self._update_undo)
+        ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        ctx.data_changed.connect(self._data_changed)
+        self._fill_chapters()
+        self._update_status()
+        if ctx.db.path is not None:
+            self.settings.add_recent_file(ctx.db.path)
+
+    def set_context(self, ctx: AppContext) -> None:
+        """Switch to another database: every screen is rebuilt on it."""
+        old = self.ctx
+        tasks.shutdown()
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages.clear()
+        self.ctx = ctx
+        self._connect_context()
+        old.db.close()
+        old.deleteLater()
+        current = self.nav.currentRow()
+        self._show_row(current if current >= 0 else 0)
+
+    @Slot(str)
+    def _data_changed(self, what: str) -> None:
+        if what in ("chapters", "all"):
+            self._fill_chapters()
+
+    def _fill_chapters(self) -> None:
+        from chapter_manager.services.chapters import list_chapters
+
+        chapters = list_chapters(self.ctx.db)
+        self.chapter_combo.clear()
+        for chapter in chapters:
+            self.chapter_combo.addItem(chapter.name, chapter.id)
+        several = len(chapters) > 1
+        self._chapter_label_action.setVisible(several)
+        self._chapter_combo_action.setVisible(several)
+        ids = [c.id for c in chapters]
+        current = self.ctx.chapter_id
+        if current not in ids:
+            remembered = self.settings.last_chapter(str(self.ctx.db.path)) if self.ctx.db.path else None
+            current = remembered if remembered in ids else (ids[0] if ids else None)
+            self.ctx.set_chapter(current)
+        if current is not None:
+            self.chapter_combo.setCurrentIndex(ids.index(current))
+            self.title_label.setText("  " + chapters[ids.index(current)].name)
+        else:
+            self.title_label.setText("  " + tr("No chapter yet"))
+        self.edit_chapter_action.setEnabled(current is not None)
+
+    @Slot(int)
+    def _chapter_chosen(self, index: int) -> None:
+        chapter_id = self.chapter_combo.itemData(index)
+        if chapter_id is not None:
+            self.ctx.set_chapter(int(chapter_id))
+            self.title_label.setText("  " + self.chapter_combo.itemText(index))
+
+    def _update_status(self) -> None:
+        db = self.ctx.db
+        self.file_label.setText(tr("Database: {path}").format(path=db.location))
+        self.file_label.setToolTip(db.location)
+        self.setWindowFilePath(str(db.path) if db.path else "")
+        self.setWindowTitle(tr("Chapter Manager") + (f" — {db.path.name}" if db.path else ""))
+        self.backup_label.setText(self._backup_text())
+
+    def _backup_text(self) -> str:
+        from .forms import fmt_datetime
+
+        try:
+            newest = self.ctx.db.backups.list()[:1]
+        except Exception:  # noqa: BLE001 - not a file database
+            return ""
+        if not newest:
+            return tr("Not backed up yet")
+        local = newest[0].taken_at.astimezone()
+        return tr("Last backup: {when}").format(when=fmt_datetime(local))
+
+    # ------------------------------------------------------------------ pages
+    def page(self, key: str) -> QWidget:
+        """The screen ``key``, built on first use."""
+        page = self.pages.get(key)
+        if page is None:
+            entry = next(p for p in PAGES if p[0] == key)
+            module = importlib.import_module(entry[2])
+            page = getattr(module, entry[3])(self.ctx)
+            page.setObjectName(f"page-{key}")
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        return page
+
+    def show_page(self, key: str) -> QWidget:
+        row = [p[0] for p in PAGES].index(key)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+        return self.pages[key]
+
+    @Slot(int)
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < len(PAGES):
+            return
+        page = self.page(PAGES[row][0])
+        self.stack.setCurrentWidget(page)
+        page.activated()  # type: ignore[attr-defined]
+        for action, name in ((self.new_action, "new"), (self.find_action, "find"), (self.delete_action, "delete")):
+            action.setEnabled(page.supports(name))  # type: ignore[attr-defined]
+
+    def current_page(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def _page_call(self, method: str) -> None:
+        page = self.current_page()
+        if page is not None:
+            getattr(page, method)()
+
+    @Slot()
+    def reload_all(self) -> None:
+        self.ctx.changed("all")
+        self._update_status()
+
+    # ------------------------------------------------------------------ undo
+    @Slot()
+    def _update_undo(self) -> None:
+        text = self.ctx.undo_text()
+        self.undo_action.setEnabled(text is not None)
+        self.undo_action.setText(tr("&Undo {what}").format(what=text) if text else tr("&Undo"))
+
+    @Slot()
+    def undo(self) -> None:
+        from chapter_manager.errors import ChapterError
+
+        from .errors import show_error
+
+        try:
+            text = self.ctx.undo()
+        except ChapterError as error:
+            show_error(self, error, tr("Could not undo"))
+            return
+        if text:
+            self.statusBar().showMessage(tr("Undone: {what}").format(what=text), 6000)
+
+    # ------------------------------------------------------------------ files
+    def _switch_to(self, path: Path | None, create: bool) -> None:
+        from .opening import open_interactively
+
+        db = open_interactively(self, path, create=create)
+        if db is None:
+            return
+        self.set_context(AppContext(db, self.settings))
+        if self.ctx.chapter_id is None:
+            self.new_chapter()
+
+    @Slot()
+    def new_database(self) -> None:
+        from .opening import choose_file
+
+        path = choose_file(self, new=True)
+        if path is None:
+            return
+        if path.exists():
+            QMessageBox.warning(self, tr("New database"), tr("{path} already exists; choose a new name.").format(path=path))
+            return
+        self._switch_to(path, True)
+
+    @Slot()
+    def open_database(self) -> None:
+        from .opening import choose_file
+
+        path = choose_file(self)
+        if path is not None:
+            self._switch_to(path, False)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for name in files:
+            action = self.recent_menu.addAction(name)
+            action.triggered.connect(lambda _c=False, n=name: self._open_recent(n))
+        if not files:
+            empty = self.recent_menu.addAction(tr("No recent files"))
+            empty.setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction(tr("Clear the list"), self.settings.clear_recent_files)
+
+    def _open_recent(self, name: str) -> None:
+        if not Path(name).exists():
+            QMessageBox.warning(self, tr("Open recent"), tr("{path} is no longer there; it was removed from the list.").format(path=name))
+            self.settings.remove_recent_file(name)
+            return
+        self._switch_to(Path(name), False)
+
+    # ------------------------------------------------------------------ chapters
+    @Slot()
+    def new_chapter(self) -> None:
+        from .opening import ChapterDialog
+
+        dialog = ChapterDialog(self.ctx.db, None, self)
+        if dialog.exec() and dialog.created_id is not None:
+            self.ctx.changed("chapters")
+            self.ctx.set_chapter(dialog.created_id)
+            self._fill_chapters()
+
+    @Slot()
+    def edit_chapter(self) -> None:
+        from .opening import ChapterDialog
+
+        if self.ctx.chapter_id is None:
+            return
+        if ChapterDialog(self.ctx.db, self.ctx.chapter_id, self).exec():
+            self.ctx.changed("chapters")
+
+    @Slot()
+    def add_demo(self) -> None:
+        from .demo_dialog import DemoDialog
+
+        dialog = DemoDialog(self)
+        if not dialog.exec():
+            return
+        options = dialog.options()
+        db = self.ctx.db
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            from chapter_manager.demo import generate_demo
+
+            return generate_demo(db, progress=progress, cancel=cancel, **options)
+
+        def done(summary) -> None:  # type: ignore[no-untyped-def]
+            self.ctx.changed("chapters")
+            self.ctx.set_chapter(summary.chapter_id)
+            self._fill_chapters()
+            self.ctx.changed("all")
+            self.statusBar().showMessage(tr("Demo chapter added."), 8000)
+
+        tasks.run_task(self, tr("Adding a demo chapter"), work, on_done=done)
+
+    # ------------------------------------------------------------------ backups
+    @Slot()
+    def backup_now(self) -> None:
+        db = self.ctx.db
+
+        def done(path) -> None:  # type: ignore[no-untyped-def]
+            self._update_status()
+            self.statusBar().showMessage(tr("Backed up to {path}").format(path=path), 8000)
+
+        tasks.run_task(self, tr("Backing up"), lambda _p, _c: db.backup(reason="manual"), on_done=done, cancellable=False)
+
+    def backup_in_background(self) -> None:
+        """The automatic backup at start (when the newest is older than the settings say)."""
+        if not self.settings.backup_on_open or self.ctx.db.path is None:
+            return
+        db = self.ctx.db
+        hours = self.settings.backup_every_hours
+
+        def done(path) -> None:  # type: ignore[no-untyped-def]
+            if path is not None:
+                self._update_status()
+
+        tasks.run_task(
+            self, tr("Backing up"),
+            lambda _p, _c: db.backup_if_due(dt.timedelta(hours=hours)),
+            on_done=done, on_error=lambda e: self.statusBar().showMessage(str(e), 15000),
+            show_progress=False,
+        )
+
+    @Slot()
+    def restore_backup(self) -> None:
+        from .backup_dialogs import RestoreDialog
+
+        if self.ctx.db.path is None:
+            return
+        dialog = RestoreDialog(self.ctx.db, self)
+        if not dialog.exec() or dialog.chosen is None:
+            return
+        from chapter_manager.errors import ChapterError
+        from chapter_manager.storage.backups import restore_backup
+
+        from .errors import show_error
+
+        path = self.ctx.db.path
+        tasks.shutdown()
+        self.ctx.db.close()
+        try:
+            result = restore_backup(path, dialog.chosen)
+        except ChapterError as error:
+            show_error(self, error, tr("Could not restore"))
+        else:
+            self.statusBar().showMessage(
+                tr("Restored. The database as it was is kept at {path}").format(path=result.previous_kept_at), 15000)
+        self._switch_to(path, False)
+
+    @Slot()
+    def backup_settings(self) -> None:
+        from .backup_dialogs import BackupSettingsDialog
+
+        BackupSettingsDialog(self.settings, self).exec()
+
+    # ------------------------------------------------------------------ misc
+    @Slot()
+    def about(self) -> None:
+        from chapter_manager import __version__
+
+        QMessageBox.about(
+            self,
+            tr("About Chapter Manager"),
+            tr("<b>Chapter Manager {version}</b><p>For the campus chapters of HeForShe, the UN Women "
+               "solidarity movement for gender equality.</p><p>Your data stays on this computer, in {path}.</p>").format(
+                version=__version__, path=self.ctx.db.location),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        running = [t for t in tasks.running_tasks() if t.title]
+        if running:
+            answer = QMessageBox.question(
+                self, tr("Work in progress"),
+                tr("“{what}” is still running. Stop it and quit?").format(what=running[0].title),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.settings.set_geometry("main", self.saveGeometry())
+        self.settings.sync()
+        tasks.shutdown()
+        for page in self.pages.values():
+            closer = getattr(page, "shutdown", None)
+            if closer is not None:
+                closer()
+        event.accept()
+        QTimer.singleShot(0, QApplication.instance().quit if QApplication.instance() else (lambda: None))
