@@ -13,15 +13,12 @@ import sys
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from chapter_manager import __version__
 from chapter_manager.errors import ChapterError
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("errors", text)
+from .i18n import tr
 
 
 def log_unexpected(error: BaseException) -> Path | None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from . import tasks
 from .context import AppContext
+from .i18n import tr
 from .settings import Settings
 
 # key, title, module, class, standard icon
@@ -46,8 +47,10 @@ PAGES: list[tuple[str, str, str, str, QStyle.StandardPixmap]] = [
 ]
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("MainWindow", text)
+
+
+def page_title(title: str) -> str:
+    return QCoreApplication.translate("MainWindow", title)
 
 
 class MainWindow(QMainWindow):
@@ -66,7 +69,7 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setSpacing(2)
         for key, title, _module, _cls, icon in PAGES:
-            item = QListWidgetItem(self.style().standardIcon(icon), tr(title))
+            item = QListWidgetItem(self.style().standardIcon(icon), page_title(title))
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(QSize(150, 34))
             self.nav.addItem(item)
@@ -154,7 +157,7 @@ class MainWindow(QMainWindow):
 
         view = bar.addMenu(tr("&View"))
         for number, (key, title, *_rest) in enumerate(PAGES, start=1):
-            self._action(tr(title), lambda _checked=False, k=key: self.show_page(k), f"Ctrl+{number}", view)
+            self._action(page_title(title), lambda _checked=False, k=key: self.show_page(k), f"Ctrl+{number}", view)
         view.addSeparator()
         self._action(tr("&Reload"), self.reload_all, QKeySequence.StandardKey.Refresh, view)
 

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,12 +37,11 @@ from chapter_manager.errors import (
 from chapter_manager.storage import Database, open_database
 
 from .forms import FieldForm, OptionalDateEdit
+from .i18n import tr
 
 FILE_FILTER = "Chapter Manager database (*.chapter *.db *.sqlite);;All files (*)"
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("opening", text)
 
 
 def choose_file(parent: QWidget | None, *, new: bool = False) -> Path | None:
@@ -179,11 +178,11 @@ class ChapterDialog(QDialog):
         self.city = self.form.add("city", self.tr("Cit&y"), QLineEdit())
         self.country = self.form.add("country", self.tr("C&ountry code"), QLineEdit())
         self.country.setMaxLength(2)
-        self.country.setPlaceholderText("MX")
+        self.country.setPlaceholderText("MX")  # untranslated: an ISO country code
         self.timezone = QComboBox()
         self.timezone.setEditable(True)
         self.timezone.addItems(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
-        self.timezone.addItem("UTC")
+        self.timezone.addItem("UTC")  # untranslated: a time zone name
         self.form.add("timezone", self.tr("&Time zone"), self.timezone)
         self.advisor_name = self.form.add("advisor_name", self.tr("&Advisor's name"), QLineEdit())
         self.advisor_email = self.form.add("advisor_email", self.tr("Advisor's &email"), QLineEdit())
