@@ -171,6 +171,10 @@ class ForumRow:
     takeaway_count: int
     open_action_count: int
     testimony_count: int
+    participants_women: int | None = None
+    participants_men: int | None = None
+    participants_other: int | None = None
+    event_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -585,7 +589,8 @@ def list_forums(
     descending: bool = True,
 ) -> list[ForumRow]:
     """Forum sessions of a chapter (newest first unless ``descending`` is False), with
-    counts of takeaways, open action items and testimonies computed in SQL.
+    counts of takeaways, open action items and testimonies computed in SQL, the
+    participant counts and the linked event's title.
 
     ``start`` and ``end`` (both included) bound the date a session was held on.
     """
@@ -622,7 +627,13 @@ def list_forums(
             takeaways,
             open_items,
             testimonies,
-        ).where(ForumSession.chapter_id == chapter_id)
+            ForumSession.participants_women,
+            ForumSession.participants_men,
+            ForumSession.participants_other,
+            Event.title.label("event_title"),
+        ).outerjoin(Event, Event.id == ForumSession.event_id).where(
+            ForumSession.chapter_id == chapter_id
+        )
         if start is not None:
             stmt = stmt.where(ForumSession.held_on >= start)
         if end is not None:

@@ -4,6 +4,10 @@ Signing again is attendance, not a second pledge.  :func:`sign_up` is the kiosk'
 path: one short write transaction that finds or creates the person, records the pledge
 (or, for someone who already pledged, the attendance) and commits to disk before it
 returns.
+
+:func:`relink_pledge` moves a pledge to a person already in the chapter when a sheet made
+a second entry for them (a different email, a typo); the placeholder entry goes when
+nothing else refers to it.
 """
 
 from __future__ import annotations
@@ -14,16 +18,24 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..i18n import _
 from ..models import (
+    ActionItem,
     Attendance,
+    AuditAction,
     Chapter,
     Event,
+    ForumFacilitator,
+    Membership,
+    OfficerTerm,
     Person,
     Pledge,
     RecordSource,
+    Testimony,
+    Tombstone,
 )
 from ..storage import Database
 from ..storage.bulk import RowEncoder, insert_sql
@@ -31,7 +43,7 @@ from ..storage.prepared import Prepared
 from ..text import email_key
 from ..types import utcnow
 from ..validation import Problems, check_aware, check_text, shorten
-from .common import get_or_fail, to_view
+from .common import audit, get_or_fail, to_view
 from .derived import person_keys
 from .people import PersonData, _validated, display_name
 
@@ -344,6 +356,103 @@ def record_pledge(db: Database, person_id: int, data: PledgeData) -> SignUpOutco
 def get_pledge(db: Database, pledge_id: int) -> PledgeView:
     with db.read() as s:
         return to_view(PledgeView, get_or_fail(s, Pledge, pledge_id, _("pledge")))
+
+
+@dataclass(frozen=True)
+class RelinkOutcome:
+    pledge_id: int
+    person_id: int  # who the pledge belongs to now
+    previous_person_id: int
+    attendance_moved: bool  # the attendance recorded with the pledge moved with it
+    previous_person_removed: bool  # the placeholder entry had nothing else and was removed
+
+
+def _has_anything(s: Session, person_id: int) -> bool:
+    """Whether anything besides the person's own row still refers to them."""
+    checks = (
+        select(Pledge.id).where(Pledge.person_id == person_id),
+        select(Attendance.id).where(Attendance.person_id == person_id),
+        select(Membership.id).where(Membership.person_id == person_id),
+        select(OfficerTerm.id).where(OfficerTerm.person_id == person_id),
+        select(ForumFacilitator.id).where(ForumFacilitator.person_id == person_id),
+        select(ActionItem.id).where(ActionItem.owner_id == person_id),
+        select(Testimony.id).where(Testimony.person_id == person_id),
+    )
+    return any(s.scalar(stmt.limit(1)) is not None for stmt in checks)
+
+
+def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome:
+    """Move a pledge to another person of the same chapter (a paper sheet or kiosk entry
+    that made a second entry for someone already in the chapter).
+
+    * Refused (``ValidationError`` on ``person_id``) when that person already has a
+      pledge in the chapter: a person pledges once.
+    * The attendance recorded with the pledge (the previous person's attendance at the
+      pledge's event) moves with it, unless the new person is already recorded there.
+    * The previous person is removed when nothing else refers to them any more (no
+      membership, officer term, attendance, forum role, testimony): they were only the
+      placeholder the pledge created.  Their details are not kept; a tombstone of their
+      UUID (no email or student id hashes: the human is not erased, only a duplicate
+      entry) stops a merge from bringing the entry back.
+    * An audit entry records the move (no personal data).
+    """
+    with db.write() as s:
+        pledge = get_or_fail(s, Pledge, pledge_id, _("pledge"))
+        person = get_or_fail(s, Person, person_id, _("person"))
+        if person.chapter_id != pledge.chapter_id:
+            raise ValidationError({"person_id": _("That person belongs to another chapter.")})
+        previous_id = pledge.person_id
+        if previous_id == person_id:
+            return RelinkOutcome(pledge_id, person_id, previous_id, False, False)
+        other = s.scalars(
+            select(Pledge).where(Pledge.chapter_id == pledge.chapter_id, Pledge.person_id == person_id)
+        ).first()
+        if other is not None:
+            signed = other.signed_at + dt.timedelta(minutes=other.utc_offset_minutes)
+            raise ValidationError({
+                "person_id": _(
+                    "{name} already pledged in this chapter (on {date}); a person pledges only "
+                    "once. Delete one of the two pledges first if they are the same person."
+                ).format(name=display_name(person.given_names, person.family_names,
+                                           person.preferred_name, person.family_name_first),
+                         date=signed.date().isoformat())
+            })
+        pledge.person_id = person_id
+        moved = False
+        if pledge.event_id is not None:
+            old_attendance = s.scalars(
+                select(Attendance).where(
+                    Attendance.event_id == pledge.event_id, Attendance.person_id == previous_id
+                )
+            ).first()
+            if old_attendance is not None:
+                already = s.scalar(
+                    select(Attendance.id).where(
+                        Attendance.event_id == pledge.event_id, Attendance.person_id == person_id
+                    )
+                )
+                if already is None:
+                    old_attendance.person_id = person_id
+                    moved = True
+                else:
+                    s.delete(old_attendance)
+        s.flush()
+        removed = False
+        previous = s.get(Person, previous_id)
+        if previous is not None and not _has_anything(s, previous_id):
+            chapter = s.get(Chapter, previous.chapter_id)
+            assert chapter is not None
+            s.add(Tombstone(chapter_uuid=chapter.uuid, entity="person", uuid=previous.uuid,
+                            device_id=db.device.id))
+            s.delete(previous)
+            removed = True
+        audit(
+            s, AuditAction.MERGE, "pledge moved to another person", chapter_id=pledge.chapter_id,
+            entity="pledge", entity_uuid=pledge.uuid,
+            details={"placeholder_removed": removed, "attendance_moved": moved},
+        )
+        s.flush()
+        return RelinkOutcome(pledge_id, person_id, previous_id, moved, removed)
 
 
 def delete_pledge(db: Database, pledge_id: int) -> None:
