@@ -54,6 +54,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     from chapter_manager import __version__
 
     app.setApplicationVersion(__version__)
+    if QLocale().language() == QLocale.Language.C:
+        # No locale set (LANG=C): show dates and numbers the common English way, not "11 08 2026".
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     install_translations(app)
     return app  # type: ignore[return-value]
 

@@ -1,0 +1,154 @@
+"""Make docs/screenshots/*.png: every screen of the app on a demo database.
+
+    QT_QPA_PLATFORM=offscreen python scripts/screenshots.py [--out docs/screenshots] [--dark] [--scale 1.5]
+
+The demo chapter is made fresh in a temporary folder (same seed, so the same people), with
+the language set to English (United States) for stable dates.  Look at every image after
+making them: clipped text, empty panes and boxes instead of letters show up here first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
+    parser.add_argument("--dark", action="store_true", help="use a dark palette (file names end in -dark)")
+    parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio, e.g. 1.5 or 2")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.scale != 1.0:
+        os.environ["QT_SCALE_FACTOR"] = str(args.scale)
+    home = Path(tempfile.mkdtemp(prefix="cm-shots-"))
+    os.environ["CHAPTER_MANAGER_DATA_DIR"] = str(home)
+    os.environ["CHAPTER_MANAGER_DEVICE_ID"] = "00000000-0000-4000-8000-00000000beef"
+
+    from PySide6.QtCore import QLocale, QSettings
+    from PySide6.QtGui import QColor, QPalette
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(home / "settings"))
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+    from chapter_manager.demo import generate_demo
+    from chapter_manager.storage import open_database
+    from ui.app import make_application
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    app = make_application()
+    if args.dark:
+        app.setStyle("Fusion")
+        pal = QPalette()
+        for role, colour in (
+            (QPalette.ColorRole.Window, "#2b2b2e"), (QPalette.ColorRole.WindowText, "#e8e8ea"),
+            (QPalette.ColorRole.Base, "#1e1e20"), (QPalette.ColorRole.AlternateBase, "#27272a"),
+            (QPalette.ColorRole.Text, "#e8e8ea"), (QPalette.ColorRole.Button, "#35353a"),
+            (QPalette.ColorRole.ButtonText, "#e8e8ea"), (QPalette.ColorRole.Highlight, "#7b61c9"),
+            (QPalette.ColorRole.HighlightedText, "#ffffff"), (QPalette.ColorRole.ToolTipBase, "#35353a"),
+            (QPalette.ColorRole.ToolTipText, "#e8e8ea"), (QPalette.ColorRole.PlaceholderText, "#9a9aa0"),
+        ):
+            pal.setColor(role, QColor(colour))
+        app.setPalette(pal)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = ("-dark" if args.dark else "") + (f"-{int(args.scale * 100)}" if args.scale != 1.0 else "")
+
+    db = open_database(home / "chapter.db")
+    summary = generate_demo(db, members=2000, events=60, forums=8, pledges=6000, seed=3)
+    ctx = AppContext(db, Settings(), summary.chapter_id)
+    window = MainWindow(ctx, ctx.settings)
+    window.resize(1180, 760)
+    window.show()
+
+    def settle(seconds: float = 0.3) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    def save(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+        settle()
+        path = out / f"{name}{suffix}.png"
+        widget.grab().save(str(path))
+        print(path)
+
+    dashboard = window.show_page("dashboard")
+    deadline = time.monotonic() + 30
+    while dashboard.data is None and time.monotonic() < deadline:
+        settle(0.05)
+    save(window, "dashboard")
+    for key in ("members", "events", "forums", "pledges"):
+        window.show_page(key)
+        save(window, key)
+
+    # the event page of the held event with the most attendees
+    from chapter_manager.services.events import list_events
+
+    events_page = window.show_page("events")
+    held = [e for e in list_events(db, summary.chapter_id) if e.attendance_count]
+    if held:
+        busiest = max(held, key=lambda e: (e.attendance_count, e.pledge_count))
+        events_page.open_event(busiest.id)
+        save(window, "event-page")
+        events_page.show_list()
+
+    # dialogs, each on its own
+    dialogs = []
+    from ui.event_editor import EventDialog
+
+    dialogs.append(("event-editor", lambda: EventDialog(ctx, event_id=busiest.id if held else None)))
+    try:
+        from chapter_manager.services.browse import PeopleQuery, person_ids
+        from ui.person_editor import PersonDialog
+
+        officer = person_ids(db, summary.chapter_id, PeopleQuery(officers_only=True))
+        if officer:
+            dialogs.append(("person-editor", lambda: PersonDialog(ctx, person_id=officer[0])))
+    except ImportError:
+        pass
+    try:
+        from chapter_manager.services.forums import list_forums
+        from ui.forum_editor import ForumDialog
+
+        forums = list_forums(db, summary.chapter_id)
+        if forums:
+            dialogs.append(("forum-editor", lambda: ForumDialog(ctx, forum_id=forums[0].id)))
+    except ImportError:
+        pass
+    try:
+        from ui.pledge_dialog import PledgeDialog
+
+        dialogs.append(("pledge-dialog", lambda: PledgeDialog(ctx)))
+    except ImportError:
+        pass
+    from ui.opening import ChapterDialog
+
+    dialogs.append(("chapter-dialog", lambda: ChapterDialog(db, summary.chapter_id)))
+    for name, make in dialogs:
+        try:
+            dialog = make()
+        except TypeError as error:  # a constructor that wants other arguments
+            print(f"skipped {name}: {error}", file=sys.stderr)
+            continue
+        dialog.show()
+        save(dialog, name)
+        dialog.close()
+    window.close()
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
