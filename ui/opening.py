@@ -222,6 +222,7 @@ class ChapterDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.setMinimumWidth(560)
         self.name.setFocus()
 
     def data(self):  # type: ignore[no-untyped-def]
