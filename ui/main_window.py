@@ -207,16 +207,16 @@ class MainWindow(QMainWindow):
             self._fill_chapters()
 
     def _fill_chapters(self) -> None:
-        from chapter_manager.services.chapters import list_chapters
+        from chapter_manager.services.catalog import chapter_names
 
-        chapters = list_chapters(self.ctx.db)
+        chapters = chapter_names(self.ctx.db)
         self.chapter_combo.clear()
-        for chapter in chapters:
-            self.chapter_combo.addItem(chapter.name, chapter.id)
+        for chapter_id, name in chapters:
+            self.chapter_combo.addItem(name, chapter_id)
         several = len(chapters) > 1
         self._chapter_label_action.setVisible(several)
         self._chapter_combo_action.setVisible(several)
-        ids = [c.id for c in chapters]
+        ids = [c[0] for c in chapters]
         current = self.ctx.chapter_id
         if current not in ids:
             remembered = self.settings.last_chapter(str(self.ctx.db.path)) if self.ctx.db.path else None
@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
             self.ctx.set_chapter(current)
         if current is not None:
             self.chapter_combo.setCurrentIndex(ids.index(current))
-            self.title_label.setText("  " + chapters[ids.index(current)].name)
+            self.title_label.setText("  " + chapters[ids.index(current)][1])
         else:
             self.title_label.setText("  " + tr("No chapter yet"))
         self.edit_chapter_action.setEnabled(current is not None)
