@@ -19,11 +19,10 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy import create_engine, exc, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
 
 from .. import paths
 from ..device import DeviceIdentity, this_device
@@ -43,31 +42,12 @@ from . import schema
 from . import sqlite as sq
 from .prepared import Prepared
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 _ADVANCE_SEQUENCE = Prepared(
     text("UPDATE devices SET last_seq = last_seq + :n WHERE id = :d RETURNING last_seq")
 )
-
-
-class ChapterSession(Session):
-    """A Session that stamps new rows with this device's id and sequence numbers."""
-
-
-@event.listens_for(ChapterSession, "before_flush")
-def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
-    from ..models import Person, Replicated
-    from ..services.derived import refresh_person_derived
-
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Person):
-            refresh_person_derived(obj)
-    fresh = [o for o in session.new if isinstance(o, Replicated) and o.device_seq is None]
-    if not fresh:
-        return
-    db: Database = session.info["database"]
-    first = db.allocate_sequence(session.connection(), len(fresh))
-    for offset, obj in enumerate(fresh):
-        obj.device_id = db.device.id
-        obj.device_seq = first + offset
 
 
 @dataclass(frozen=True)
@@ -105,6 +85,8 @@ class Database:
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work: a consistent snapshot of the database."""
+        from .session import ChapterSession  # the ORM is imported on first use, not at start
+
         with self._translated(), ChapterSession(self.engine, expire_on_commit=False) as s:
             s.info["database"] = self
             with s.begin():
@@ -113,6 +95,8 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A unit of work that writes: all of it is committed, or none of it."""
+        from .session import ChapterSession
+
         with self._translated(), ChapterSession(self._writer, expire_on_commit=False) as s:
             s.info["database"] = self
             with s.begin():
