@@ -515,6 +515,8 @@ class MembersPage(Page):
     def supports(self, action: str) -> bool:
         return action in ("new", "find", "delete")
 
+    _warmed = False
+
     def refresh(self) -> None:
         # Several kinds of change often come together (a delete: people, pledges, events):
         # reload once, when they have all arrived.
@@ -528,6 +530,23 @@ class MembersPage(Page):
         if self._refresh_pending:  # else a reload since has done it
             self.model.forget()
             self._reload(keep_current=True)
+            self._warm_search()
+
+    def _warm_search(self) -> None:
+        """Run one search on a worker when the screen is first shown, so the first key
+        typed does not pay for cold caches (statements compiled, index pages read)."""
+        if self._warmed or self.ctx.chapter_id is None:
+            return
+        self._warmed = True
+        db, chapter_id = self.ctx.db, self.ctx.chapter_id
+
+        def warm() -> None:
+            for text in ("a", "ma"):
+                query = PeopleQuery(search=text, members_only=True, order="relevance")
+                browse.person_rows(db, list(browse.person_ids(db, chapter_id, query))[:256])
+                browse.relevance_complete(db, chapter_id, text)
+
+        tasks.load_in_background(self, warm, lambda _result: None, lambda _error: None)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
