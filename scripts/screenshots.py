@@ -90,7 +90,9 @@ def main() -> int:
         settle(0.05)
     save(window, "dashboard")
     for key in ("members", "events", "forums", "pledges"):
-        window.show_page(key)
+        page = window.show_page(key)
+        if key == "forums" and page.model.rowCount():
+            page.table.selectRow(0)  # show what came out of a session
         save(window, key)
 
     # the event page of the held event with the most attendees

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -249,10 +250,14 @@ class ForumsPage(Page):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setHighlightSections(False)
-        for column, width in enumerate((95, 265, 140, 185, 240, 120)):
-            header.resizeSection(column, width)
+        # The topic takes what the others leave, so nothing needs a sideways scroll.
+        for column, width in enumerate((85, 0, 125, 160, 195, 120, 95)):
+            if column < self.model.columnCount() and width:
+                header.resizeSection(column, width)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         self.table.activated.connect(self._activated)
         self.table.installEventFilter(self)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -272,7 +277,7 @@ class ForumsPage(Page):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setSizes([330, 300])
+        self.splitter.setSizes([380, 260])
 
         self.count = QLabel()
         self.count.setAccessibleName(self.tr("Number of forum sessions shown"))
