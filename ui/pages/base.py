@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from ..context import AppContext
 
@@ -42,6 +43,36 @@ class Page(QWidget):
     def supports(self, action: str) -> bool:
         """Whether "new", "find" or "delete" means something on this screen."""
         return False
+
+    # ---------------------------------------------------------------- asking (tests replace these)
+    def run_dialog(self, dialog: QDialog) -> bool:
+        """Show ``dialog`` modally; True when it was accepted (tests fill and save instead)."""
+        return dialog.exec() == QDialog.DialogCode.Accepted
+
+    def confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            self, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def show_problem(self, error: BaseException, context: str) -> None:
+        from ..errors import show_error
+
+        show_error(self, error, context)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # The main window's Edit ▸ Delete takes the key first; this serves a screen's table
+        # (``self.table``, with this page as its event filter) on its own.
+        if (
+            watched is getattr(self, "table", None)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Delete  # type: ignore[attr-defined]
+        ):
+            self.delete_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # ---------------------------------------------------------------- machinery
     def activated(self) -> None:

@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -35,7 +33,7 @@ from chapter_manager.text import fold
 from ..context import AppContext
 from ..event_detail import EventDetail, zone_abbreviation
 from ..event_editor import EventDialog
-from ..forms import EnumCombo, fmt_datetime, fmt_int
+from ..forms import EnumCombo, fmt_date, fmt_datetime, fmt_int
 from ..tablemodel import Column, RowsTableModel
 from .base import Page
 
@@ -273,22 +271,8 @@ class EventsPage(Page):
         self.delete_events(self.selected_ids())
 
     # ------------------------------------------------------------------ overridable (tests)
-    def run_dialog(self, dialog: QDialog) -> bool:
-        """Show ``dialog`` modally; True when it was accepted (tests fill and save instead)."""
-        return dialog.exec() == QDialog.DialogCode.Accepted
 
-    def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self, title, text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
-    def show_problem(self, error: BaseException, context: str) -> None:
-        from ..errors import show_error
-
-        show_error(self, error, context)
 
     # ------------------------------------------------------------------ loading
     def _chapter_today(self) -> dt.date:
@@ -314,7 +298,7 @@ class EventsPage(Page):
         this_term = None
         for t in terms:
             self.term.addItem(self.tr("{name} ({start} – {end})").format(
-                name=t.name, start=_short(t.starts_on), end=_short(t.ends_on)), t.id)
+                name=t.name, start=fmt_date(t.starts_on), end=fmt_date(t.ends_on)), t.id)
             if t.starts_on <= today <= t.ends_on:
                 this_term = t.id
         if first_time or not self._term_chosen or self.term.findData(current) < 0:
@@ -584,18 +568,8 @@ class EventsPage(Page):
         return True
 
     # ------------------------------------------------------------------ keys
-    def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]  # noqa: N802
-        # The main window's Edit ▸ Delete takes the key first; this serves the screen on its own.
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Delete:
-            self.delete_selected()
-            return True
-        return super().eventFilter(watched, event)
 
 
-def _short(day: dt.date) -> str:
-    from ..forms import fmt_date
-
-    return fmt_date(day)
 
 
 __all__ = ["EventsModel", "EventsPage"]

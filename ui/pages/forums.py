@@ -9,10 +9,9 @@ once (``forums.set_action_item_done``).  Enter opens the editor (``ForumDialog``
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -330,22 +328,8 @@ class ForumsPage(Page):
         self.delete_forums(self.selected_ids())
 
     # ------------------------------------------------------------------ overridable (tests)
-    def run_dialog(self, dialog: QDialog) -> bool:
-        """Show ``dialog`` modally; True when it was accepted (tests fill and save instead)."""
-        return dialog.exec() == QDialog.DialogCode.Accepted
 
-    def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self, title, text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
-    def show_problem(self, error: BaseException, context: str) -> None:
-        from ..errors import show_error
-
-        show_error(self, error, context)
 
     # ------------------------------------------------------------------ list
     @Slot()
@@ -504,12 +488,6 @@ class ForumsPage(Page):
         return True
 
     # ------------------------------------------------------------------ keys
-    def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]  # noqa: N802
-        # The main window's Edit ▸ Delete takes the key first; this serves the screen on its own.
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Delete:
-            self.delete_selected()
-            return True
-        return super().eventFilter(watched, event)
 
 
 __all__ = ["ForumDetail", "ForumsModel", "ForumsPage"]

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -55,7 +54,7 @@ from chapter_manager.services.browse import PledgeQuery, PledgeTableRow
 
 from .. import tasks
 from ..context import AppContext
-from ..forms import EnumCombo, OptionalDateEdit, fmt_datetime, to_qdate
+from ..forms import EnumCombo, OptionalDateEdit, fmt_date, fmt_datetime, to_qdate
 from ..pledge_dialog import LinkPersonDialog, PledgeDetailsDialog, PledgeDialog, utc_offset_text
 from ..tablemodel import Column, IdTableModel
 from .base import Page
@@ -353,25 +352,11 @@ class PledgesPage(Page):
         self.delete_pledges(self.selected_ids())
 
     # ------------------------------------------------------------------ overridable (tests)
-    def run_dialog(self, dialog: QDialog) -> bool:
-        """Show ``dialog`` modally; True when it was accepted (tests fill and save instead)."""
-        return dialog.exec() == QDialog.DialogCode.Accepted
 
-    def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self, title, text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
 
     def inform(self, title: str, text: str) -> None:
         QMessageBox.information(self, title, text)
 
-    def show_problem(self, error: BaseException, context: str) -> None:
-        from ..errors import show_error
-
-        show_error(self, error, context)
 
     # ------------------------------------------------------------------ filters
     def _today(self) -> dt.date:
@@ -422,7 +407,7 @@ class PledgesPage(Page):
                 self.event_combo.addItem(self.tr("No event (signed elsewhere)"), NO_EVENT)
             for r in rows:
                 self.event_combo.addItem(self.tr("{title} — {date}").format(
-                    title=r.title, date=_short(r.local_starts_at.date())), r.id)
+                    title=r.title, date=fmt_date(r.local_starts_at.date())), r.id)
             index = self.event_combo.findData(current)
             self.event_combo.setCurrentIndex(max(index, 0))
             self.event_combo.blockSignals(False)
@@ -701,18 +686,8 @@ class PledgesPage(Page):
         return True
 
     # ------------------------------------------------------------------ keys
-    def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]  # noqa: N802
-        # The main window's Edit ▸ Delete takes the key first; this serves the screen on its own.
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Delete:
-            self.delete_selected()
-            return True
-        return super().eventFilter(watched, event)
 
 
-def _short(day: dt.date) -> str:
-    from ..forms import fmt_date
-
-    return fmt_date(day)
 
 
 __all__ = ["PledgesModel", "PledgesPage"]
