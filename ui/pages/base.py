@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from ..context import AppContext
@@ -43,6 +43,29 @@ class Page(QWidget):
     def supports(self, action: str) -> bool:
         """Whether "new", "find" or "delete" means something on this screen."""
         return False
+
+    # ---------------------------------------------------------------- selection of ``self.table``
+    def selected_ids(self) -> list[int]:
+        """The ids of the selected rows of the screen's table (``self.table``/``self.model``)."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})  # type: ignore[attr-defined]
+        return [i for i in (self.model.id_at(r) for r in rows) if i is not None]  # type: ignore[attr-defined]
+
+    def _select_ids(self, ids: set[int]) -> None:
+        """Select these rows (the first one current and scrolled to)."""
+        table, model = self.table, self.model  # type: ignore[attr-defined]
+        selection = table.selectionModel()
+        selection.clearSelection()
+        first = None
+        for row_id in ids:
+            row = model.row_of(row_id)
+            if row is None:
+                continue
+            index = model.index(row, 0)
+            selection.select(index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+            first = index if first is None or row < first.row() else first
+        if first is not None:
+            selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+            table.scrollTo(first)
 
     # ---------------------------------------------------------------- asking (tests replace these)
     def run_dialog(self, dialog: QDialog) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -427,25 +427,6 @@ class EventsPage(Page):
             self.count.setText(self.tr("%n event(s)", "", shown))
 
     # ------------------------------------------------------------------ selection
-    def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [i for i in (self.model.id_at(r) for r in rows) if i is not None]
-
-    def _select_ids(self, ids: set[int]) -> None:
-        selection = self.table.selectionModel()
-        selection.clearSelection()
-        first = None
-        for event_id in ids:
-            row = self.model.row_of(event_id)
-            if row is None:
-                continue
-            index = self.model.index(row, 0)
-            flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
-            selection.select(index, flags)
-            first = index if first is None or row < first.row() else first
-        if first is not None:
-            selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
-            self.table.scrollTo(first)
 
     @Slot()
     def _selection_changed(self) -> None:

@@ -9,7 +9,7 @@ once (``forums.set_action_item_done``).  Enter opens the editor (``ForumDialog``
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -373,24 +373,6 @@ class ForumsPage(Page):
         else:
             self.count.setText(self.tr("%n forum session(s)", "", shown))
 
-    def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [i for i in (self.model.id_at(r) for r in rows) if i is not None]
-
-    def _select_ids(self, ids: set[int]) -> None:
-        selection = self.table.selectionModel()
-        selection.clearSelection()
-        first = None
-        for forum_id in ids:
-            row = self.model.row_of(forum_id)
-            if row is None:
-                continue
-            index = self.model.index(row, 0)
-            selection.select(index, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
-            first = index if first is None or row < first.row() else first
-        if first is not None:
-            selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
-            self.table.scrollTo(first)
 
     @Slot()
     def _selection_changed(self, *_args: object) -> None:

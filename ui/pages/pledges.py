@@ -575,9 +575,6 @@ class PledgesPage(Page):
         self.body.setCurrentWidget(self.empty)
 
     # ------------------------------------------------------------------ selection
-    def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [i for i in (self.model.id_at(r) for r in rows) if i is not None]
 
     def _current_id(self) -> int | None:
         index = self.table.currentIndex()
