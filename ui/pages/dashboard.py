@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QProgressBar,
+    QPushButton,
     QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -84,6 +86,15 @@ class DashboardPage(Page):
         for w in (self.goal_title, self.goal_count, self.goal_bar, self.goal_pace):
             self.goal_card.body.addWidget(w)
         self.goal_card.body.addStretch(1)
+        goal_buttons = QHBoxLayout()
+        self.edit_goal_button = QPushButton(self.tr("Change &goal…"))
+        self.edit_goal_button.clicked.connect(self.edit_goal)
+        self.new_goal_button = QPushButton(self.tr("New goa&l…"))
+        self.new_goal_button.clicked.connect(self.new_goal)
+        goal_buttons.addWidget(self.edit_goal_button)
+        goal_buttons.addWidget(self.new_goal_button)
+        goal_buttons.addStretch(1)
+        self.goal_card.body.addLayout(goal_buttons)
 
         # chart
         self.chart_card = Card(self.tr("Pledges over time"))
@@ -125,10 +136,42 @@ class DashboardPage(Page):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(inner)
+
+        # With no chapter yet: a welcome instead of empty cards.
+        self.welcome = QWidget()
+        welcome = QVBoxLayout(self.welcome)
+        welcome.addStretch(1)
+        hello = QLabel(self.tr("Welcome to Chapter Manager"))
+        font = hello.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        hello.setFont(font)
+        intro = QLabel(self.tr(
+            "Start with your chapter: its name, university and time zone, and a pledge goal if "
+            "you have one. Or look around first in a demo chapter filled with made-up people."))
+        intro.setWordWrap(True)
+        intro.setMaximumWidth(560)
+        self.create_button = QPushButton(self.tr("&Create your chapter…"))
+        self.demo_button = QPushButton(self.tr("Try a &demo chapter…"))
+        self.create_button.clicked.connect(lambda: self._window_call("new_chapter"))
+        self.demo_button.clicked.connect(lambda: self._window_call("add_demo"))
+        row = QHBoxLayout()
+        row.addWidget(self.create_button)
+        row.addWidget(self.demo_button)
+        row.addStretch(1)
+        for widget in (hello, intro):
+            welcome.addWidget(widget)
+        welcome.addLayout(row)
+        welcome.addStretch(2)
+        welcome.setContentsMargins(48, 24, 48, 24)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(scroll)
+        self.pages.addWidget(self.welcome)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(scroll)
+        layout.addWidget(self.pages)
 
     def _list_card(self, title: str) -> tuple[Card, QListWidget]:
         card = Card(title)
@@ -148,9 +191,10 @@ class DashboardPage(Page):
     def refresh(self) -> None:
         chapter_id = self.ctx.chapter_id
         if chapter_id is None:
-            self.status.setText(self.tr("No chapter yet: create one with File ▸ New chapter…"))
-            self.status.show()
+            self.status.hide()
+            self.pages.setCurrentWidget(self.welcome)
             return
+        self.pages.setCurrentIndex(0)
         self.status.setText(self.tr("Loading…"))
         self.status.show()
         db = self.ctx.db
@@ -183,6 +227,7 @@ class DashboardPage(Page):
     def _show(self, d) -> None:  # type: ignore[no-untyped-def]
         zone = ZoneInfo(d.timezone)
         goal = d.goal
+        self.edit_goal_button.setVisible(goal is not None)
         if goal is not None:
             self.goal_title.setText(
                 self.tr("{title}, {start} – {end}").format(
@@ -208,7 +253,7 @@ class DashboardPage(Page):
             self.goal_title.setText(self.tr("No pledge goal set."))
             self.goal_count.setText(fmt_int(d.pledges_total))
             self.goal_bar.hide()
-            self.goal_pace.setText(self.tr("{n} pledges in all. Set a goal in the chapter's goals to follow your pace.").format(
+            self.goal_pace.setText(self.tr("{n} pledges in all. Set a goal to follow your pace toward it.").format(
                 n=fmt_int(d.pledges_total)))
 
         days = [c.day for c in d.pledges_by_day]
@@ -250,6 +295,24 @@ class DashboardPage(Page):
             self.activity_list.addItem(QListWidgetItem(f"{when}  {activity.text}"))
         if not d.recent_activity:
             self._placeholder(self.activity_list, self.tr("Nothing has happened yet."))
+
+    # ------------------------------------------------------------------ actions
+    def _window_call(self, name: str) -> None:
+        window = self.window()
+        if hasattr(window, name):
+            getattr(window, name)()
+
+    def edit_goal(self) -> None:
+        if self.data is not None and self.data.goal is not None:
+            self._goal_dialog(self.data.goal.goal_id)
+
+    def new_goal(self) -> None:
+        self._goal_dialog(None)
+
+    def _goal_dialog(self, goal_id: int | None) -> None:
+        from ..goal_dialog import GoalDialog
+
+        self.run_dialog(GoalDialog(self.ctx, goal_id, self))
 
     def _placeholder(self, widget: QListWidget, text: str) -> None:
         item = QListWidgetItem(text)
