@@ -1,0 +1,82 @@
+"""Every control of every screen and editor has a name a screen reader can say."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QComboBox,
+    QDateTimeEdit,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
+
+CONTROLS = (QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView, QPlainTextEdit, QTextEdit, QAbstractButton)
+
+
+def _unnamed(root: QWidget) -> list[str]:
+    buddies = {label.buddy() for label in root.findChildren(QLabel) if label.buddy() is not None}
+    missing = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, CONTROLS) or not widget.isVisibleTo(root):
+            continue
+        if isinstance(widget, QLineEdit) and isinstance(widget.parent(), QComboBox | QDateTimeEdit | QAbstractSpinBox):
+            continue  # the editor inside a combo box or spin box: the box has the name
+        if isinstance(widget, QHeaderView):
+            continue  # a table's header: its sections' titles are what is read
+        if widget.accessibleName() or widget in buddies:
+            continue
+        if isinstance(widget, QAbstractButton) and widget.text().replace("&", "").strip():
+            continue
+        if widget.objectName().startswith("qt_"):  # Qt's own parts (scroll bar buttons, tab arrows)
+            continue
+        missing.append(f"{type(widget).__name__} {widget.objectName()!r} in {type(widget.parent()).__name__}")
+    return missing
+
+
+@pytest.mark.parametrize("key", ["dashboard", "members", "events", "forums", "pledges"])
+def test_every_control_of_each_screen_is_named(demo_ctx, qtbot, key):
+    from ui.main_window import MainWindow
+
+    window = MainWindow(demo_ctx, demo_ctx.settings)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.show_page(key)
+    qtbot.wait(50)
+    assert _unnamed(page) == []
+
+
+def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
+    from chapter_manager.services.browse import PeopleQuery, person_ids
+    from chapter_manager.services.events import list_events
+    from chapter_manager.services.forums import list_forums
+    from ui.event_editor import EventDialog
+    from ui.forum_editor import ForumDialog
+    from ui.goal_dialog import GoalDialog
+    from ui.opening import ChapterDialog
+    from ui.person_editor import PersonDialog
+    from ui.pledge_dialog import PledgeDialog
+
+    person = person_ids(demo_ctx.db, demo_ctx.chapter_id, PeopleQuery(officers_only=True))[0]
+    event = list_events(demo_ctx.db, demo_ctx.chapter_id)[0].id
+    forum = list_forums(demo_ctx.db, demo_ctx.chapter_id)[0].id
+    dialogs = [
+        PersonDialog(demo_ctx, person_id=person),
+        EventDialog(demo_ctx, event_id=event),
+        ForumDialog(demo_ctx, forum_id=forum),
+        PledgeDialog(demo_ctx),
+        GoalDialog(demo_ctx),
+        ChapterDialog(demo_ctx.db),
+    ]
+    problems = []
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        problems += _unnamed(dialog)
+    assert problems == []
