@@ -290,6 +290,9 @@ class PeopleModel(IdTableModel[PersonTableRow]):
             return
         if self.hold_sorts:
             return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if self.sorted_by_user and self.sort_column == column and self.descending == descending:
+            return  # Qt asks twice for one click (the view, then the header's indicator)
         self.sorted_by_user = True
         self.sort_column = column
         self.order = self.columns[column].order
