@@ -161,6 +161,7 @@ def members(db: str) -> None:
         "rows": model.rowCount(),
         "first_show_s": first_show,
         "keystroke_p50_ms": ks[len(ks) // 2] * 1000,
+        "keystroke_p90_ms": ks[min(len(ks) - 1, round(0.90 * (len(ks) - 1)))] * 1000,
         "keystroke_p99_ms": ks[min(len(ks) - 1, round(0.99 * (len(ks) - 1)))] * 1000,
         "keystroke_max_ms": ks[-1] * 1000,
         "sort_max_ms": max(sorts.values()) * 1000,

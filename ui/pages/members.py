@@ -544,10 +544,12 @@ class MembersPage(Page):
         db, chapter_id = self.ctx.db, self.ctx.chapter_id
 
         def warm() -> None:
-            for text in ("a", "ma"):
+            # Every first letter: the name and search indexes come into the page cache of
+            # the connection the next search will use (the pool hands out the last one).
+            for text in "abcdefghijklmnopqrstuvwxyz":
                 query = PeopleQuery(search=text, members_only=True, order="relevance")
-                browse.person_rows(db, list(browse.person_ids(db, chapter_id, query))[:256])
-                browse.relevance_complete(db, chapter_id, text)
+                browse.person_rows(db, list(browse.person_ids(db, chapter_id, query))[:64])
+            browse.relevance_complete(db, chapter_id, "a")
 
         tasks.load_in_background(self, warm, lambda _result: None, lambda _error: None)
 
