@@ -82,7 +82,7 @@ def open_main_window(path: Path | None, *, create: bool | None = None):  # type:
     from .settings import Settings
 
     settings = Settings()
-    db = open_interactively(None, path, create=path is None if create is None else create)
+    db = open_interactively(None, path, create=True if create is None else create)  # as the CLI: gui creates
     if db is None:
         return None
     ctx = AppContext(db, settings)

@@ -10,10 +10,9 @@ import datetime as dt
 import importlib
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, QTimer, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -489,7 +488,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        running = [t for t in tasks.running_tasks() if t.title]
+        # Work the user started (with a progress dialog) is worth asking about; quiet work
+        # such as the automatic backup is waited for by tasks.shutdown() below.
+        running = [t for t in tasks.running_tasks() if t.title and t.shows_progress]
         if running:
             answer = QMessageBox.question(
                 self, tr("Work in progress"),
@@ -505,5 +506,4 @@ class MainWindow(QMainWindow):
             closer = getattr(page, "shutdown", None)
             if closer is not None:
                 closer()
-        event.accept()
-        QTimer.singleShot(0, QApplication.instance().quit if QApplication.instance() else (lambda: None))
+        event.accept()  # the app quits when its last window closes

@@ -86,6 +86,7 @@ class Task(QObject):
         self._signals.cancelled.connect(self._was_cancelled, Qt.ConnectionType.QueuedConnection)
         self._last_emit = 0.0
         self._dialog: QProgressDialog | None = None
+        self.shows_progress = show_progress
         if show_progress:
             self._dialog = QProgressDialog(parent)
             self._dialog.setWindowTitle(title or self.tr("Working"))

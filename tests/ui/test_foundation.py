@@ -302,3 +302,18 @@ def test_charts_draw_something_and_describe_themselves(qtbot):
     bars.set_data([("Active", 10), ("Alumni", 2)])
     assert "Active: 10" in bars.accessibleDescription()
     assert [nice_step(v) for v in (10, 95, 800_000)] == [2, 20, 200_000]
+
+
+def test_opening_the_app_on_a_new_path_creates_the_database(tmp_path, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from ui.app import open_main_window
+
+    asked = []
+    monkeypatch.setattr(QDialog, "exec", lambda dialog: asked.append(type(dialog).__name__) or 0)
+    window = open_main_window(tmp_path / "new.db")
+    qtbot.addWidget(window)
+    assert (tmp_path / "new.db").exists()
+    assert asked == ["ChapterDialog"]  # a new database starts by asking for its chapter
+    assert window.pages["dashboard"].pages.currentWidget() is window.pages["dashboard"].welcome
+    window.close()
