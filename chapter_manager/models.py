@@ -412,6 +412,8 @@ class Person(Replicated, Base):
         ),
         Index("ix_people_chapter_name_key", "chapter_id", "name_key"),
         Index("ix_people_chapter_sort_key", "chapter_id", "sort_key"),
+        # Schema 2: the "created" order of the people table, read in order.
+        Index("ix_people_chapter_created", "chapter_id", "created_at"),
     )
 
 
@@ -428,6 +430,17 @@ class Membership(Replicated, Base):
     __table_args__ = (
         UniqueConstraint("chapter_id", "person_id"),
         Index("ix_memberships_chapter_status", "chapter_id", "status"),
+        # Schema 2: the "joined" order (ties by person), read in order and covering.
+        # Partial, so that nothing else reading a chapter's members picks it over the
+        # narrower (chapter_id, person_id) unique index.
+        Index(
+            "ix_memberships_chapter_joined",
+            "chapter_id",
+            "joined_on",
+            "person_id",
+            sqlite_where=text("joined_on IS NOT NULL"),
+            postgresql_where=text("joined_on IS NOT NULL"),
+        ),
     )
 
 
@@ -577,6 +590,13 @@ class Pledge(Replicated, Base):
     __table_args__ = (
         UniqueConstraint("chapter_id", "person_id"),
         Index("ix_pledges_chapter_signed", "chapter_id", "signed_at"),
+        # Schema 2.  Deleting a person: the foreign key's ON DELETE CASCADE looks for
+        # their pledge by person_id alone.
+        Index("ix_pledges_person_id", "person_id"),
+        # An event's pledges, or those signed at no event, in signing order (covering).
+        Index("ix_pledges_chapter_event_signed", "chapter_id", "event_id", "signed_at"),
+        # The "source" order of the pledges table, one source after the other.
+        Index("ix_pledges_chapter_source_signed", "chapter_id", "source", "signed_at"),
         CheckConstraint("utc_offset_minutes BETWEEN -1080 AND 1080", name="offset"),
     )
 

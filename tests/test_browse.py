@@ -431,3 +431,32 @@ def test_pledge_orders_match_a_reference_on_demo_data(db, chapter):
     for order, key in keys.items():
         for desc in (True, False):
             assert pledge_ids_of(db, cid, order=order, descending=desc) == expect(key, desc), (order, desc)
+
+
+def test_pledge_orders_with_filters_keep_the_order_of_the_whole_list(db, chapter):
+    # Filters change how the rows are found (an event's index, the table in its order,
+    # one source after the other), never their order.
+    summary = generate_demo(db, members=300, pledges=500, events=8, forums=1, seed=5, today=TODAY)
+    cid = summary.chapter_id
+    with db.read() as s:
+        pl = Pledge.__table__
+        rows = s.execute(select(pl.c.id, pl.c.event_id, pl.c.signed_at)).all()
+    event_of = {r.id: r.event_id for r in rows}
+    busiest = max((e for e in event_of.values() if e is not None), key=list(event_of.values()).count)
+    assert any(e is None for e in event_of.values())
+    start, end = dt.date(2025, 12, 1), dt.date(2026, 2, 28)
+    in_range = set(pledge_ids_of(db, cid, start=start, end=end))
+    assert 0 < len(in_range) < len(rows)
+    for order in browse.PLEDGE_ORDERS:
+        for desc in (True, False):
+            everyone = pledge_ids_of(db, cid, order=order, descending=desc)
+            assert sorted(everyone) == sorted(event_of)
+            assert pledge_ids_of(db, cid, order=order, descending=desc, without_event=True) == [
+                i for i in everyone if event_of[i] is None], (order, desc)
+            assert pledge_ids_of(db, cid, order=order, descending=desc, event_id=busiest) == [
+                i for i in everyone if event_of[i] == busiest], (order, desc)
+            assert pledge_ids_of(db, cid, order=order, descending=desc, start=start, end=end) == [
+                i for i in everyone if i in in_range], (order, desc)
+            assert pledge_ids_of(db, cid, order=order, descending=desc, without_event=True,
+                                 start=start, end=end) == [
+                i for i in everyone if i in in_range and event_of[i] is None], (order, desc)

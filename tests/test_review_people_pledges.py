@@ -27,8 +27,7 @@ from chapter_manager.services.people import (
     update_person,
 )
 from chapter_manager.services.pledges import PledgeData, get_pledge, record_pledge, sign_up
-from chapter_manager.text import clean
-from chapter_manager.validation import check_email
+from chapter_manager.validation import check_email, sanitize
 
 _TEMPLATE: dict[str, object] = {}
 
@@ -76,6 +75,12 @@ def _assert_clean(value: str) -> None:
     assert unicodedata.is_normalized("NFC", value), repr(value)
     assert value == value.strip(), repr(value)
     assert not C0.search(value), repr(value)
+
+
+def clean(value: str | None) -> str:
+    """What the services store for typed text: invisible format characters (a word
+    joiner, a BOM) removed, then NFC, trimmed, white space collapsed."""
+    return sanitize(value, "text")
 
 
 def _check_round_trip(data: PersonData, stored) -> None:  # type: ignore[no-untyped-def]

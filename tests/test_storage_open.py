@@ -456,12 +456,8 @@ def stamped_version_zero(path: Path) -> Path:
 
 
 def test_an_older_schema_is_backed_up_then_upgraded(tmp_path: Path) -> None:
-    # Only revision 0001 exists, so the oldest schema is 0 (stamped, nothing created).
-    # When revision 0002 lands, add a fixture made by the 0001 code (e.g. a file built
-    # with schema.upgrade(engine, "0001") plus chapters, people and pledges written
-    # through the models) and check here that: db.report.upgraded_from == 1, the
-    # pre-upgrade backup has user_version 1 and the old rows, and every row is still
-    # readable through the models after the upgrade.
+    # A schema-0 file (stamped, nothing created).  Schema-1 files with a demo chapter
+    # upgraded to 2 are in test_migration_0002.py.
     path = stamped_version_zero(tmp_path / "chapter.db")
     with open_database(path) as db:
         report = db.report
