@@ -1,7 +1,7 @@
 """The ``chapter-manager`` command: the desktop app's launcher and a scriptable CLI.
 
 Exit codes (stable; scripts rely on them): 0 success, 1 a failure explained in one line
-on stderr, 2 a usage error.  No traceback ever reaches the terminal: unexpected errors are
+on stderr (a refused sign-up pack among them: nothing was changed), 2 a usage error.  No traceback ever reaches the terminal: unexpected errors are
 written to a log file in the data folder and named in the one-line message.
 """
 
@@ -64,6 +64,14 @@ def _seed(value: str) -> int:
         raise argparse.ArgumentTypeError(_("'{v}' is not a whole number").format(v=value)) from None
 
 
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'{v}' is not a date like 2026-03-31").format(v=value)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="chapter-manager",
@@ -106,6 +114,48 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("backups", help=_("list the database's backups, newest first"))
     restore = sub.add_parser("restore", help=_("replace the database with a backup"))
     restore.add_argument("backup", metavar="BACKUP", help=_("the backup file to restore"))
+
+    pack = sub.add_parser("pack", help=_("write a sign-up pack, or a kiosk laptop's database"))
+    pack_sub = pack.add_subparsers(dest="pack_command", metavar="ACTION", parser_class=_Parser,
+                                   required=True)
+    export = pack_sub.add_parser(
+        "export",
+        help=_("write this laptop's sign-ups to a pack for merging on another computer"),
+        description=_(
+            "Write this database's sign-ups (people with their pledges and attendance, and "
+            "those events) to a pack file, safely while the app or a kiosk is running. With "
+            "--for-kiosk, write instead a new database for a kiosk laptop: the chapter, one "
+            "event and its goals, and no one's personal data."
+        ),
+    )
+    export.add_argument("--out", required=True, metavar="FILE", help=_("the file to write"))
+    export.add_argument("--event", type=_positive, metavar="ID", help=_("only this event's sign-ups"))
+    export.add_argument("--since", type=_day, metavar="DATE",
+                        help=_("only sign-ups recorded on or after this day (YYYY-MM-DD, UTC)"))
+    export.add_argument("--chapter", type=_positive, metavar="ID",
+                        help=_("the chapter (when the database holds several)"))
+    export.add_argument("--for-kiosk", action="store_true",
+                        help=_("write a database for a kiosk laptop (needs --event)"))
+
+    merge = sub.add_parser(
+        "merge",
+        help=_("merge sign-up packs from other laptops into this database"),
+        description=_(
+            "Merge sign-up packs into this database. The same person on two laptops (same "
+            "email or student id) becomes one person with one pledge; a likely match by name "
+            "alone is queued for review in the app; people erased here are not brought back. "
+            "A damaged, incomplete, changed or foreign pack is refused and nothing changes "
+            "(exit code 1)."
+        ),
+    )
+    merge.add_argument("packs", nargs="*", metavar="PACK", help=_("pack files to merge"))
+    merge.add_argument("--dry-run", "--preview", dest="dry_run", action="store_true",
+                       help=_("say what the merge would do, and change nothing"))
+    merge.add_argument("--chapter", type=_positive, metavar="ID",
+                       help=_("the chapter to merge into (when the pack's is not found)"))
+    merge.add_argument("--undo-last", action="store_true",
+                       help=_("undo the newest merge into the chapter"))
+    merge.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
 
     sub.add_parser("gui", help=_("open the desktop app (the default)"))
     return parser
@@ -511,6 +561,94 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    from .services import merge
+
+    if args.for_kiosk and args.event is None:
+        sys.stderr.write(_("Error: --for-kiosk needs --event ID (the event the kiosk signs people "
+                           "up for).") + "\n")
+        return EXIT_USAGE
+    if args.for_kiosk and args.since is not None:
+        sys.stderr.write(_("Error: --since does not go with --for-kiosk (a kiosk database holds no "
+                           "sign-ups).") + "\n")
+        return EXIT_USAGE
+    db = _open(args)
+    try:
+        if args.for_kiosk:
+            made = merge.export_for_kiosk(db, Path(args.out), args.event)
+            sys.stdout.write(
+                _("Wrote the kiosk database {path}: the chapter, the event and {goals} goal(s), "
+                  "no personal data. On the kiosk laptop run:\n"
+                  "  chapter-manager --db {name} kiosk --event {event}").format(
+                    path=made.path, goals=made.goals, name=made.path.name, event=made.event_id)
+                + "\n"
+            )
+            return EXIT_OK
+        written = merge.export_pack(db, Path(args.out), chapter_id=args.chapter,
+                                    event_id=args.event, since=args.since)
+    finally:
+        db.close()
+    sys.stdout.write(
+        _("Wrote {path}: {people} people, {pledges} pledges, {attendance} attendance records."
+          ).format(path=written.path, people=written.people, pledges=written.pledges,
+                   attendance=written.attendance) + "\n"
+    )
+    return EXIT_OK
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from .services import merge
+
+    if args.undo_last and args.packs:
+        sys.stderr.write(_("Error: give packs to merge, or --undo-last, not both.") + "\n")
+        return EXIT_USAGE
+    if not args.undo_last and not args.packs:
+        sys.stderr.write(_("Error: name at least one pack to merge (see 'chapter-manager merge --help').")
+                         + "\n")
+        return EXIT_USAGE
+    db = _open(args)
+    try:
+        if args.undo_last:
+            from .services.common import resolve_chapter
+
+            with db.read() as session:
+                chapter_id = resolve_chapter(session, args.chapter).id
+            batches = [b for b in merge.list_merges(db, chapter_id) if b.undone_at is None]
+            if not batches:
+                sys.stdout.write(_("There is no merge to undo.") + "\n")
+                return EXIT_OK
+            rows = merge.undo_merge(db, batches[0].id)
+            sys.stdout.write(_("Undid the merge of {when} ({n} changes taken back).").format(
+                when=_cell(batches[0].merged_at), n=rows) + "\n")
+            return EXIT_OK
+        if not db.report.created and not args.dry_run:
+            db.backup_if_due()
+        summary = merge.merge_packs(db, [Path(p) for p in args.packs], chapter_id=args.chapter,
+                                    dry_run=args.dry_run, progress=_progress_printer())
+        if args.json:
+            _print_json({"dry_run": summary.dry_run, "batch_id": summary.batch_id,
+                         **summary.counts(),
+                         "packs": [dataclasses.asdict(p) for p in summary.packs],
+                         "events": [{"title": e.title, "event_id": e.event_id, "how": e.how}
+                                    for e in summary.events]})
+            return EXIT_OK
+        if summary.dry_run:
+            sys.stdout.write(_("Preview: nothing was changed. Merging would give:") + "\n")
+        elif summary.batch_id is None:
+            sys.stdout.write(_("Nothing new: these packs were merged already.") + "\n")
+        else:
+            sys.stdout.write(_("Merged {n} pack(s):").format(n=len(summary.packs)) + "\n")
+        print_table([_("What"), _("Count")], summary.lines())
+        for e in summary.events:
+            sys.stdout.write(_("Event “{title}”: {how}").format(title=e.title, how=e.how_label) + "\n")
+        if summary.queued_for_review and not summary.dry_run:
+            sys.stdout.write(_("Open the app (File ▸ Merge reviews…) to settle the likely matches.")
+                             + "\n")
+    finally:
+        db.close()
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     return cmd_none(args)
 
@@ -525,6 +663,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": cmd_backup,
     "backups": cmd_backups,
     "restore": cmd_restore,
+    "pack": cmd_pack,
+    "merge": cmd_merge,
 }
 
 

@@ -646,6 +646,67 @@ class Tombstone(Base):
     device_id: Mapped[uuid.UUID]
 
 
+# --------------------------------------------------------------------------- merging (schema 3)
+
+
+class MergeBatch(Base):
+    """One merge of sign-up packs into this database, kept so it can be undone.
+
+    Local to this file (not replicated): what this database did with the packs.
+    """
+
+    __tablename__ = "merge_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"), index=True)
+    merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # [{"sha256", "device_id", "file"}] of each pack merged; no personal data.
+    packs: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # The summary's counts.
+    summary: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[dt.datetime | None]
+
+
+class MergeRow(Base):
+    """A row a merge inserted (``before`` is None) or changed (``before``: its old values)."""
+
+    __tablename__ = "merge_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("merge_batches.id", ondelete="CASCADE"), index=True)
+    table_name: Mapped[str] = mapped_column(String(50))
+    row_id: Mapped[int]
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class MergeReview(Base):
+    """A likely match by name alone, waiting for the organiser: the same person or not?"""
+
+    __tablename__ = "merge_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("merge_batches.id", ondelete="SET NULL"), index=True
+    )
+    # The person the merge added, and the person already here with the same name.
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]
+    resolution: Mapped[str | None] = mapped_column(String(16))  # "merged" | "separate"
+    __table_args__ = (UniqueConstraint("person_id", "candidate_id"),)
+
+
+class PersonAlias(Base):
+    """A person's UUID from another laptop that a review merged into a person here.
+
+    A pack merged again finds the person through it instead of adding them anew.
+    """
+
+    __tablename__ = "person_aliases"
+    uuid: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+
+
 REPLICATED_MODELS: tuple[type[Replicated], ...] = tuple(
     m.class_ for m in Base.registry.mappers if issubclass(m.class_, Replicated)
 )

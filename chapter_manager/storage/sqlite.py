@@ -63,6 +63,11 @@ def looks_like_sqlite(path: Path) -> bool | None:
     return len(head) == 100 and head.startswith(HEADER)
 
 
+def looks_like_sqlite_bytes(head: bytes) -> bool:
+    """Whether the first bytes of a file are a SQLite header."""
+    return head.startswith(HEADER)
+
+
 def raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A plain sqlite3 connection with our pragmas (for checks, backups and restores)."""
     if readonly:

@@ -1,0 +1,945 @@
+"""Sign-up packs: making them, and merging other laptops' sign-ups into this database.
+
+Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
+
+* Rows are known by their UUID (``models.Replicated``), never by local ids or clocks, and
+  each pack's rows are read in their device's own order (``device_id, device_seq``).
+* The pack's chapter is this database's chapter with the same UUID (a kiosk database
+  made by ``pack export --for-kiosk`` carries it), else the only chapter with the same
+  name (accent- and case-insensitive); else the caller names it (``chapter_id``).
+* An event is matched by UUID; an event created on a blank laptop, by the same title
+  (accent- and case-insensitive) starting on the same day; otherwise it is added.
+* A person is the same person here when their UUID is known (merged before), when a
+  review said so (``person_aliases``), or by normalised email, then student id.
+  Someone erased here (a tombstone: their UUID or the keyed hash of their email or
+  student id) is refused: not brought back.  A person with no identifier match but the
+  same name (accent- and case-insensitive) as someone here at the same event, with no
+  email or student id contradicting it, is added *and* queued for review
+  (``merge_reviews``): never merged silently.
+* One pledge per person: when both sides have one, the earlier signing counts (then the
+  smaller UUID, so every order of merging gives the same pledge); the other signing is
+  attendance.  Consent is what both sides allow: a consent withdrawn anywhere stays
+  withdrawn, and a merge never grants one.
+* Attendance is one row per person and event.
+* Everything a merge inserted or changed is listed in ``merge_rows``, so the whole merge
+  can be undone (:func:`undo_merge`).  A preview (``dry_run``) runs the same merge and
+  rolls it back: what it reports is exactly what the merge would do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from ..errors import ChapterError, NotFound
+from ..i18n import _
+from ..models import (
+    Attendance,
+    AuditAction,
+    AuditEntry,
+    Chapter,
+    Device,
+    Event,
+    Goal,
+    MergeBatch,
+    MergeReview,
+    MergeRow,
+    Person,
+    PersonAlias,
+    Pledge,
+    Setting,
+    Tombstone,
+)
+from ..privacy import identity_hash, personal_columns
+from ..storage import Database
+from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
+from ..storage.packs import OpenedPack, PackRefused, open_pack, write_pack
+from ..text import fold
+from ..types import UTCDateTime, UUIDType, utcnow
+
+Progress = Callable[[float | None, str], None]
+
+_people = Person.__table__
+_pledges = Pledge.__table__
+_attendance = Attendance.__table__
+_events = Event.__table__
+_CHUNK = 500
+# At most this many people are offered as "maybe the same as" for one newcomer.
+MAX_CANDIDATES = 5
+
+
+class Cancelled(ChapterError):
+    def __init__(self) -> None:
+        super().__init__(_("The merge was cancelled; nothing was changed."))
+
+
+class _Rollback(Exception):
+    def __init__(self, summary: MergeSummary):
+        self.summary = summary
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PackContents:
+    file: str
+    device_id: uuid.UUID
+    device_name: str
+    made_at: dt.datetime
+    people: int
+    pledges: int
+    attendance: int
+
+
+@dataclass(frozen=True)
+class EventMatch:
+    title: str
+    starts_at: dt.datetime
+    event_id: int | None  # here; None in a preview of an event to be added
+    how: str  # "uuid" | "title" | "new"
+
+    @property
+    def how_label(self) -> str:
+        return {
+            "uuid": _("the same event"),
+            "title": _("same title and day"),
+            "new": _("added as a new event"),
+        }[self.how]
+
+
+@dataclass(frozen=True)
+class ReviewPair:
+    newcomer: str
+    candidate: str
+    event: str
+
+
+@dataclass
+class MergeSummary:
+    dry_run: bool = False
+    batch_id: int | None = None
+    chapter_id: int | None = None
+    packs: list[PackContents] = field(default_factory=list)
+    events: list[EventMatch] = field(default_factory=list)
+    new_people: int = 0
+    matched_people: int = 0  # the same person as someone here (email or student id)
+    known_people: int = 0  # rows merged before (same UUID): nothing new
+    new_pledges: int = 0
+    pledges_already: int = 0  # the person had pledged: kept as attendance, not a pledge
+    pledges_replaced: int = 0  # the pack's signing was earlier: it became the pledge
+    consents_withdrawn: int = 0
+    new_attendance: int = 0
+    queued_for_review: int = 0
+    refused_people: int = 0  # erased here: not brought back
+    refused_signups: int = 0  # their pledges and attendance
+    reviews: list[ReviewPair] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
+                    or self.consents_withdrawn or any(e.how == "new" for e in self.events))
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "new_people": self.new_people,
+            "matched_people": self.matched_people,
+            "known_people": self.known_people,
+            "new_pledges": self.new_pledges,
+            "pledges_already": self.pledges_already,
+            "pledges_replaced": self.pledges_replaced,
+            "consents_withdrawn": self.consents_withdrawn,
+            "new_attendance": self.new_attendance,
+            "queued_for_review": self.queued_for_review,
+            "refused_people": self.refused_people,
+            "refused_signups": self.refused_signups,
+            "new_events": sum(e.how == "new" for e in self.events),
+            "matched_events": sum(e.how != "new" for e in self.events),
+        }
+
+    def lines(self) -> list[tuple[str, int]]:
+        """(label, count) for people to read."""
+        c = self.counts()
+        return [
+            (_("New people"), c["new_people"]),
+            (_("New pledges"), c["new_pledges"]),
+            (_("Matched to someone already here (email or student id)"), c["matched_people"]),
+            (_("Already merged before (no change)"), c["known_people"]),
+            (_("Signed again: kept as attendance, not a second pledge"), c["pledges_already"]),
+            (_("Earlier signing became the pledge"), c["pledges_replaced"]),
+            (_("Consents withdrawn"), c["consents_withdrawn"]),
+            (_("New attendance"), c["new_attendance"]),
+            (_("Queued for review (same name, same event)"), c["queued_for_review"]),
+            (_("Refused (erased here; not brought back)"), c["refused_people"]),
+            (_("New events"), c["new_events"]),
+            (_("Events matched"), c["matched_events"]),
+        ]
+
+
+# --------------------------------------------------------------------------- JSON of rows
+
+
+def _to_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        if isinstance(value, uuid.UUID):
+            value = str(value)
+        elif isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()
+        elif hasattr(value, "value") and not isinstance(value, bool | int | str):
+            value = value.value
+        out[name] = value
+    return out
+
+
+def _from_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        type_ = table.c[name].type
+        if value is not None and isinstance(type_, UUIDType):
+            value = uuid.UUID(value)
+        elif value is not None and isinstance(type_, UTCDateTime):
+            value = dt.datetime.fromisoformat(value)
+        out[name] = value
+    return out
+
+
+# --------------------------------------------------------------------------- the merge
+
+
+_PLEDGE_CONTENT = (
+    "uuid", "device_id", "device_seq", "created_at", "event_id", "signed_at",
+    "utc_offset_minutes", "commitment_version", "personal_commitment", "consent_version", "source",
+)
+_PERSON_COPY = tuple(c.name for c in _people.columns if c.name not in ("id", "chapter_id"))
+_PLEDGE_COPY = tuple(c.name for c in _pledges.columns if c.name not in ("id", "chapter_id", "person_id", "event_id"))
+_ATTENDANCE_COPY = tuple(c.name for c in _attendance.columns if c.name not in ("id", "person_id", "event_id"))
+
+
+def _local_day(when: dt.datetime, zone: str) -> dt.date:
+    try:
+        return when.astimezone(zoneinfo.ZoneInfo(zone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return when.astimezone(dt.UTC).date()
+
+
+class _Merger:
+    """One merge: several packs into one chapter, in one write transaction."""
+
+    def __init__(self, db: Database, conn: Connection, summary: MergeSummary,
+                 chapter_id: int | None, progress: Progress, cancel: threading.Event | None):
+        self.db = db
+        self.conn = conn
+        self.summary = summary
+        self.chapter_id = chapter_id
+        self.progress = progress
+        self.cancel = cancel
+        self.inserted: dict[str, list[int]] = defaultdict(list)
+        self.changed: list[tuple[str, int, dict[str, Any]]] = []
+        self.chapter: Any = None
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+
+    # ------------------------------------------------------------ chapter
+    def _chapter_for(self, pack: OpenedPack, rows: list[dict[str, Any]]) -> Any:
+        name = pack.path.name
+        if len(rows) != 1:
+            raise PackRefused(
+                _("{name} holds sign-ups of {n} chapters; make one pack per chapter "
+                  "(pack export --chapter ID).").format(name=name, n=len(rows))
+                if rows else _("{name} holds no chapter.").format(name=name)
+            )
+        theirs = rows[0]
+        conn = self.conn
+        if self.chapter_id is not None:
+            found = conn.execute(select(Chapter.__table__).where(Chapter.id == self.chapter_id)).first()
+            if found is None:
+                raise NotFound(_("There is no chapter with id {id}.").format(id=self.chapter_id))
+            return found
+        found = conn.execute(select(Chapter.__table__).where(Chapter.uuid == theirs["uuid"])).first()
+        if found is not None:
+            return found
+        same = [r for r in conn.execute(select(Chapter.__table__)) if fold(r.name) == fold(theirs["name"])]
+        if len(same) == 1:
+            return same[0]
+        raise PackRefused(
+            _("{name} holds sign-ups for the chapter “{chapter}”, which this database does not "
+              "have; nothing was merged. Choose the chapter to merge them into.").format(
+                name=name, chapter=theirs["name"])
+        )
+
+    # ------------------------------------------------------------ one pack
+    def merge_pack(self, pack: OpenedPack, done: float, share: float) -> None:
+        s = self.summary
+        with pack.engine.connect() as theirs:
+            chapters = [dict(r._mapping) for r in theirs.execute(select(Chapter.__table__))]
+            chapter = self._chapter_for(pack, chapters)
+            if self.chapter is not None and chapter.id != self.chapter.id:
+                raise PackRefused(
+                    _("The packs are for different chapters; merge them one chapter at a time.")
+                )
+            self.chapter = chapter
+            their_chapter = chapters[0]["id"]
+            order = (lambda t: (t.c.device_id, t.c.device_seq, t.c.id))
+            events = [dict(r._mapping) for r in theirs.execute(
+                select(_events).where(_events.c.chapter_id == their_chapter).order_by(*order(_events)))]
+            people = [dict(r._mapping) for r in theirs.execute(
+                select(_people).where(_people.c.chapter_id == their_chapter).order_by(*order(_people)))]
+            pledges = [dict(r._mapping) for r in theirs.execute(
+                select(_pledges).where(_pledges.c.chapter_id == their_chapter).order_by(*order(_pledges)))]
+            attendance = [dict(r._mapping) for r in theirs.execute(
+                select(_attendance).join(_events, _events.c.id == _attendance.c.event_id)
+                .where(_events.c.chapter_id == their_chapter).order_by(*order(_attendance)))]
+            devices = [dict(r._mapping) for r in theirs.execute(select(Device.__table__))]
+        s.packs.append(PackContents(
+            pack.path.name, pack.header.device_id, pack.header.device_name, pack.header.made_at,
+            len(people), len(pledges), len(attendance),
+        ))
+        self.check()
+        self.progress(done + share * 0.1, _("Matching events…"))
+        event_map = self._merge_events(events)
+        self.check()
+        self.progress(done + share * 0.3, _("Matching people…"))
+        person_map = self._merge_people(people, pledges, attendance, event_map)
+        self.check()
+        self.progress(done + share * 0.7, _("Adding pledges and attendance…"))
+        self._merge_pledges(pledges, person_map, event_map)
+        self._merge_attendance(attendance, person_map, event_map)
+        self._merge_devices(devices)
+
+    # ------------------------------------------------------------ events
+    def _merge_events(self, events: list[dict[str, Any]]) -> dict[int, int]:
+        conn, chapter = self.conn, self.chapter
+        mapping: dict[int, int] = {}
+        by_uuid = {}
+        for chunk in _chunks([e["uuid"] for e in events]):
+            for r in conn.execute(select(_events.c.id, _events.c.uuid).where(_events.c.uuid.in_(chunk))):
+                by_uuid[r.uuid] = r.id
+        ours = None
+        for e in events:
+            found, how = by_uuid.get(e["uuid"]), "uuid"
+            if found is None:
+                if ours is None:
+                    ours = [dict(r._mapping) for r in conn.execute(
+                        select(_events.c.id, _events.c.title, _events.c.starts_at, _events.c.timezone)
+                        .where(_events.c.chapter_id == chapter.id).order_by(_events.c.id))]
+                day = _local_day(e["starts_at"], e["timezone"])
+                same = [o for o in ours if fold(o["title"]) == fold(e["title"])
+                        and _local_day(o["starts_at"], o["timezone"]) == day]
+                if same:
+                    found, how = same[0]["id"], "title"
+            if found is None:
+                values = {k: v for k, v in e.items() if k != "id"}
+                values["chapter_id"] = chapter.id
+                found = int(conn.execute(insert(_events).values(**values)).inserted_primary_key[0])
+                self.inserted["events"].append(found)
+                how = "new"
+                by_uuid[e["uuid"]] = found
+                if ours is not None:
+                    ours.append({"id": found, "title": e["title"], "starts_at": e["starts_at"],
+                                 "timezone": e["timezone"]})
+            mapping[e["id"]] = found
+            if not any(m.event_id == found for m in self.summary.events):
+                self.summary.events.append(EventMatch(e["title"], e["starts_at"], found, how))
+        return mapping
+
+    # ------------------------------------------------------------ people
+    def _tombstones(self) -> tuple[set[uuid.UUID], set[str], set[str]]:
+        rows = self.conn.execute(
+            select(Tombstone.uuid, Tombstone.email_hash, Tombstone.student_id_hash)
+            .where(Tombstone.chapter_uuid == self.chapter.uuid)
+        ).all()
+        return ({r[0] for r in rows}, {r[1] for r in rows if r[1]}, {r[2] for r in rows if r[2]})
+
+    def _merge_people(self, people: list[dict[str, Any]], pledges: list[dict[str, Any]],
+                      attendance: list[dict[str, Any]], event_map: dict[int, int]) -> dict[int, int]:
+        conn, chapter, s = self.conn, self.chapter, self.summary
+        salt = chapter.privacy_salt
+        dead_uuids, dead_emails, dead_sids = self._tombstones()
+        uuids = [p["uuid"] for p in people]
+        emails = [p["email_key"] for p in people if p["email_key"]]
+        sids = [p["student_id"] for p in people if p["student_id"]]
+        by_uuid: dict[uuid.UUID, int] = {}
+        by_email: dict[str, int] = {}
+        by_sid: dict[str, int] = {}
+        pc = _people.c
+        for chunk in _chunks(uuids):
+            by_uuid.update((r[0], r[1]) for r in conn.execute(select(pc.uuid, pc.id).where(pc.uuid.in_(chunk))))
+            by_uuid.update((r[0], r[1]) for r in conn.execute(
+                select(PersonAlias.uuid, PersonAlias.person_id).where(PersonAlias.uuid.in_(chunk))))
+        for chunk in _chunks(emails):
+            by_email.update((r[0], r[1]) for r in conn.execute(
+                select(pc.email_key, pc.id).where(pc.chapter_id == chapter.id, pc.email_key.in_(chunk))))
+        for chunk in _chunks(sids):
+            by_sid.update((r[0], r[1]) for r in conn.execute(
+                select(pc.student_id, pc.id).where(pc.chapter_id == chapter.id, pc.student_id.in_(chunk))))
+
+        # Which events (here) each of the pack's people signed at: for matching by name.
+        their_events: dict[int, set[int]] = defaultdict(set)
+        for row in pledges:
+            if row["event_id"] is not None and row["event_id"] in event_map:
+                their_events[row["person_id"]].add(event_map[row["event_id"]])
+        for row in attendance:
+            if row["event_id"] in event_map:
+                their_events[row["person_id"]].add(event_map[row["event_id"]])
+
+        mapping: dict[int, int] = {}
+        newcomers: list[dict[str, Any]] = []
+        for p in people:
+            if p["uuid"] in by_uuid:
+                mapping[p["id"]] = by_uuid[p["uuid"]]
+                s.known_people += 1
+                continue
+            found = (by_email.get(p["email_key"]) if p["email_key"] else None) or (
+                by_sid.get(p["student_id"]) if p["student_id"] else None)
+            if found is not None:
+                mapping[p["id"]] = found
+                s.matched_people += 1
+                continue
+            # Not here: erased here (or removed as a duplicate entry)?  Then not brought back.
+            if (p["uuid"] in dead_uuids
+                    or (p["email_key"] and identity_hash(salt, p["email_key"]) in dead_emails)
+                    or (p["student_id"] and identity_hash(salt, p["student_id"]) in dead_sids)):
+                s.refused_people += 1
+                continue
+            newcomers.append(p)
+        if not newcomers:
+            return mapping
+
+        # Likely matches by name alone: same folded name, at one of the same events.
+        names = sorted({p["sort_key"] for p in newcomers if their_events.get(p["id"])})
+        known: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for chunk in _chunks(names):
+            rows = conn.execute(
+                select(pc.id, pc.sort_key, pc.email_key, pc.student_id, pc.given_names, pc.family_names)
+                .where(pc.chapter_id == chapter.id, pc.sort_key.in_(chunk))
+            ).all()
+            ids = [r.id for r in rows]
+            events_of: dict[int, set[int]] = defaultdict(set)
+            for id_chunk in _chunks(ids):
+                for r in conn.execute(select(_attendance.c.person_id, _attendance.c.event_id)
+                                      .where(_attendance.c.person_id.in_(id_chunk))):
+                    events_of[r[0]].add(r[1])
+                for r in conn.execute(select(_pledges.c.person_id, _pledges.c.event_id)
+                                      .where(_pledges.c.person_id.in_(id_chunk),
+                                             _pledges.c.event_id.is_not(None))):
+                    events_of[r[0]].add(r[1])
+            for r in rows:
+                known[r.sort_key].append({**r._mapping, "events": events_of.get(r.id, set())})
+
+        first = reserve_ids(conn, _people, len(newcomers))
+        rows_out = []
+        reviews = []
+        for offset, p in enumerate(newcomers):
+            new_id = first + offset
+            mapping[p["id"]] = new_id
+            if p["email_key"]:
+                by_email[p["email_key"]] = new_id
+            if p["student_id"]:
+                by_sid[p["student_id"]] = new_id
+            mine = their_events.get(p["id"], set())
+            if mine:
+                for other in known.get(p["sort_key"], []):
+                    if len([r for r in reviews if r[0] == new_id]) >= MAX_CANDIDATES:
+                        break
+                    shared = mine & other["events"]
+                    if not shared:
+                        continue
+                    if p["email_key"] and other["email_key"] and p["email_key"] != other["email_key"]:
+                        continue
+                    if p["student_id"] and other["student_id"] and p["student_id"] != other["student_id"]:
+                        continue
+                    reviews.append((new_id, other["id"], min(shared)))
+                    s.reviews.append(ReviewPair(
+                        _name(p["given_names"], p["family_names"]),
+                        _name(other["given_names"], other["family_names"]), ""))
+                known[p["sort_key"]].append({
+                    "id": new_id, "email_key": p["email_key"], "student_id": p["student_id"],
+                    "given_names": p["given_names"], "family_names": p["family_names"], "events": mine,
+                })
+            row = {k: p[k] for k in _PERSON_COPY}
+            rows_out.append((new_id, chapter.id, *(row[k] for k in _PERSON_COPY)))
+        columns = ("id", "chapter_id", *_PERSON_COPY)
+        encode = RowEncoder(conn.dialect, _people, columns).encode
+        bulk_insert(conn, _people, columns, (encode(r) for r in rows_out))
+        self.inserted["people"].extend(first + i for i in range(len(newcomers)))
+        s.new_people += len(newcomers)
+        if reviews:
+            seen = {tuple(r) for r in conn.execute(
+                select(MergeReview.person_id, MergeReview.candidate_id)
+                .where(MergeReview.chapter_id == chapter.id))}
+            fresh = [r for r in reviews if (r[0], r[1]) not in seen and (r[1], r[0]) not in seen]
+            now = utcnow()
+            for person_id, candidate_id, event_id in fresh:
+                rid = conn.execute(insert(MergeReview.__table__).values(
+                    chapter_id=chapter.id, person_id=person_id, candidate_id=candidate_id,
+                    event_id=event_id, created_at=now)).inserted_primary_key[0]
+                self.inserted["merge_reviews"].append(int(rid))
+            s.queued_for_review += len(fresh)
+        return mapping
+
+    # ------------------------------------------------------------ pledges
+    def _merge_pledges(self, pledges: list[dict[str, Any]], person_map: dict[int, int],
+                       event_map: dict[int, int]) -> None:
+        conn, chapter, s = self.conn, self.chapter, self.summary
+        pc = _pledges.c
+        wanted = [p for p in pledges if p["person_id"] in person_map]
+        s.refused_signups += len(pledges) - len(wanted)
+        targets = sorted({person_map[p["person_id"]] for p in wanted})
+        existing: dict[int, dict[str, Any]] = {}
+        cols = (pc.id, pc.person_id, pc.uuid, pc.signed_at, pc.may_contact, pc.may_publish_name,
+                *(pc[c] for c in _PLEDGE_CONTENT if c not in ("uuid", "signed_at")), pc.updated_at)
+        for chunk in _chunks(targets):
+            for r in conn.execute(select(*cols).where(pc.chapter_id == chapter.id, pc.person_id.in_(chunk))):
+                existing[r.person_id] = dict(r._mapping)
+        new_rows = []
+        for p in wanted:
+            person = person_map[p["person_id"]]
+            event = event_map.get(p["event_id"]) if p["event_id"] is not None else None
+            mine = existing.get(person)
+            if mine is None:
+                row = {k: p[k] for k in _PLEDGE_COPY}
+                new_rows.append((chapter.id, person, event, *(row[k] for k in _PLEDGE_COPY)))
+                existing[person] = {"id": None, "person_id": person, "uuid": p["uuid"],
+                                    "signed_at": p["signed_at"], "may_contact": p["may_contact"],
+                                    "may_publish_name": p["may_publish_name"], "pending": len(new_rows) - 1}
+                continue
+            if mine["id"] is None:
+                # Two of this batch's pledges for one person (two packs, one person): keep
+                # the earlier signing, as below, before anything is written.
+                idx = mine["pending"]
+                row = list(new_rows[idx])
+                if (p["signed_at"], p["uuid"].bytes) < (mine["signed_at"], mine["uuid"].bytes):
+                    content = {k: p[k] for k in _PLEDGE_COPY}
+                    row = [chapter.id, person, event, *(content[k] for k in _PLEDGE_COPY)]
+                    mine["signed_at"], mine["uuid"] = p["signed_at"], p["uuid"]
+                contact = bool(mine["may_contact"]) and bool(p["may_contact"])
+                publish = bool(mine["may_publish_name"]) and bool(p["may_publish_name"])
+                row[3 + _PLEDGE_COPY.index("may_contact")] = contact
+                row[3 + _PLEDGE_COPY.index("may_publish_name")] = publish
+                mine["may_contact"], mine["may_publish_name"] = contact, publish
+                new_rows[idx] = tuple(row)
+                s.pledges_already += 1
+                continue
+            changes: dict[str, Any] = {}
+            same = p["uuid"] == mine["uuid"]
+            if not same and (p["signed_at"], p["uuid"].bytes) < (mine["signed_at"], mine["uuid"].bytes):
+                for k in _PLEDGE_CONTENT:
+                    changes[k] = event if k == "event_id" else p[k]
+                s.pledges_replaced += 1
+            elif not same:
+                s.pledges_already += 1
+            contact = bool(mine["may_contact"]) and bool(p["may_contact"])
+            publish = bool(mine["may_publish_name"]) and bool(p["may_publish_name"])
+            if (contact, publish) != (bool(mine["may_contact"]), bool(mine["may_publish_name"])):
+                changes["may_contact"], changes["may_publish_name"] = contact, publish
+                s.consents_withdrawn += 1
+            if changes:
+                changes["updated_at"] = utcnow()
+                before = {k: mine[k] for k in changes}
+                conn.execute(update(_pledges).where(pc.id == mine["id"]).values(**changes))
+                self.changed.append(("pledges", mine["id"], _to_json(_pledges, before)))
+                mine.update(changes)
+        if new_rows:
+            first = reserve_ids(conn, _pledges, len(new_rows))
+            columns = ("id", "chapter_id", "person_id", "event_id", *_PLEDGE_COPY)
+            encode = RowEncoder(conn.dialect, _pledges, columns).encode
+            bulk_insert(conn, _pledges, columns, (encode((first + i, *r)) for i, r in enumerate(new_rows)))
+            self.inserted["pledges"].extend(first + i for i in range(len(new_rows)))
+            s.new_pledges += len(new_rows)
+
+    # ------------------------------------------------------------ attendance
+    def _merge_attendance(self, attendance: list[dict[str, Any]], person_map: dict[int, int],
+                          event_map: dict[int, int]) -> None:
+        conn, s = self.conn, self.summary
+        ac = _attendance.c
+        wanted = [a for a in attendance if a["person_id"] in person_map and a["event_id"] in event_map]
+        s.refused_signups += len(attendance) - len(wanted)
+        targets = sorted({person_map[a["person_id"]] for a in wanted})
+        seen: set[tuple[int, int]] = set()
+        for chunk in _chunks(targets):
+            seen.update((r[0], r[1]) for r in conn.execute(
+                select(ac.event_id, ac.person_id).where(ac.person_id.in_(chunk))))
+        known_uuids: set[uuid.UUID] = set()
+        for chunk in _chunks([a["uuid"] for a in wanted]):
+            known_uuids.update(r[0] for r in conn.execute(select(ac.uuid).where(ac.uuid.in_(chunk))))
+        rows = []
+        for a in wanted:
+            key = (event_map[a["event_id"]], person_map[a["person_id"]])
+            if key in seen or a["uuid"] in known_uuids:
+                continue
+            seen.add(key)
+            rows.append((*key, *(a[k] for k in _ATTENDANCE_COPY)))
+        if rows:
+            first = reserve_ids(conn, _attendance, len(rows))
+            columns = ("id", "event_id", "person_id", *_ATTENDANCE_COPY)
+            encode = RowEncoder(conn.dialect, _attendance, columns).encode
+            bulk_insert(conn, _attendance, columns, (encode((first + i, *r)) for i, r in enumerate(rows)))
+            self.inserted["attendance"].extend(first + i for i in range(len(rows)))
+            s.new_attendance += len(rows)
+
+    # ------------------------------------------------------------ devices
+    def _merge_devices(self, devices: list[dict[str, Any]]) -> None:
+        table = Device.__table__
+        for d in devices:
+            row = self.conn.execute(select(table.c.last_seq).where(table.c.id == d["id"])).first()
+            if row is None:
+                self.conn.execute(insert(table).values(
+                    id=d["id"], name=d["name"], last_seq=d["last_seq"], first_seen=utcnow()))
+            elif row[0] < d["last_seq"]:
+                self.conn.execute(update(table).where(table.c.id == d["id"]).values(last_seq=d["last_seq"]))
+
+    # ------------------------------------------------------------ record
+    def record(self, packs: list[OpenedPack]) -> int:
+        conn, s = self.conn, self.summary
+        batch_id = int(conn.execute(insert(MergeBatch.__table__).values(
+            chapter_id=self.chapter.id, merged_at=utcnow(),
+            packs=[{"sha256": p.header.sha256, "device_id": str(p.header.device_id),
+                    "file": p.path.name} for p in packs],
+            summary=s.counts(),
+        )).inserted_primary_key[0])
+        rows = [(batch_id, table, row_id, None) for table, ids in self.inserted.items() for row_id in ids]
+        rows += [(batch_id, table, row_id, before) for table, row_id, before in self.changed]
+        if rows:
+            columns = ("batch_id", "table_name", "row_id", "before")
+            encode = RowEncoder(conn.dialect, MergeRow.__table__, columns).encode
+            bulk_insert(conn, MergeRow.__table__, columns, (encode(r) for r in rows))
+        if self.inserted.get("merge_reviews"):
+            conn.execute(update(MergeReview.__table__)
+                         .where(MergeReview.id.in_(self.inserted["merge_reviews"]))
+                         .values(batch_id=batch_id))
+        conn.execute(insert(AuditEntry.__table__).values(
+            uuid=uuid.uuid4(), device_id=self.db.device.id,
+            device_seq=self.db.allocate_sequence(conn, 1), created_at=utcnow(), updated_at=utcnow(),
+            chapter_id=self.chapter.id, action=AuditAction.MERGE, entity="merge_batch",
+            summary=f"merged {len(packs)} sign-up pack(s)",
+            details={"batch_id": batch_id, **s.counts()},
+        ))
+        return batch_id
+
+
+def _name(given: str, family: str) -> str:
+    return " ".join(p for p in (given, family) if p)
+
+
+def merge_packs(
+    db: Database,
+    paths: Sequence[Path | str],
+    *,
+    chapter_id: int | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> MergeSummary:
+    """Merge sign-up packs into this database, or (``dry_run``) say what it would do.
+
+    Every pack is checked before anything changes: one refused pack (truncated,
+    damaged, changed, another program's file, another chapter) refuses the whole merge
+    with :class:`PackRefused` and nothing changes.  All packs merge in one transaction.
+    """
+    report = progress or (lambda _f, _m: None)
+    if not paths:
+        raise PackRefused(_("Choose at least one sign-up pack to merge."))
+    summary = MergeSummary(dry_run=dry_run)
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        opened = []
+        for i, path in enumerate(paths):
+            report(0.1 * i / len(paths), _("Checking {name}…").format(name=Path(path).name))
+            opened.append(stack.enter_context(open_pack(Path(path))))
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+        try:
+            with db.connect(write=True) as conn:
+                merger = _Merger(db, conn, summary, chapter_id, report, cancel)
+                share = 0.85 / len(opened)
+                for i, pack in enumerate(opened):
+                    merger.merge_pack(pack, 0.1 + share * i, share)
+                    merger.check()
+                summary.chapter_id = merger.chapter.id
+                if dry_run:
+                    raise _Rollback(summary)
+                if summary.changed or summary.queued_for_review:
+                    summary.batch_id = merger.record(opened)
+        except _Rollback:
+            pass
+    report(1.0, _("Done"))
+    return summary
+
+
+# --------------------------------------------------------------------------- undo
+
+
+@dataclass(frozen=True)
+class MergeBatchView:
+    id: int
+    chapter_id: int
+    merged_at: dt.datetime
+    packs: list[dict[str, object]]
+    summary: dict[str, object]
+    undone_at: dt.datetime | None
+
+
+def list_merges(db: Database, chapter_id: int) -> list[MergeBatchView]:
+    """The chapter's merges, newest first."""
+    t = MergeBatch.__table__
+    with db.connect() as conn:
+        return [MergeBatchView(r.id, r.chapter_id, r.merged_at, r.packs, r.summary, r.undone_at)
+                for r in conn.execute(select(t).where(t.c.chapter_id == chapter_id).order_by(t.c.id.desc()))]
+
+
+def undo_merge(db: Database, batch_id: int) -> int:
+    """Take back everything one merge added or changed; return how many rows.
+
+    Only the chapter's newest merge that is not undone yet can be undone (a later merge
+    may build on it).  People the merge added go, with whatever was recorded about them
+    since; pledges the merge changed get their earlier values back.
+    """
+    t, r = MergeBatch.__table__, MergeRow.__table__
+    with db.connect(write=True) as conn:
+        batch = conn.execute(select(t).where(t.c.id == batch_id)).first()
+        if batch is None:
+            raise NotFound(_("There is no merge with id {id}.").format(id=batch_id))
+        if batch.undone_at is not None:
+            raise ChapterError(_("That merge was undone already."))
+        newer = conn.execute(select(func.count()).select_from(t).where(
+            t.c.chapter_id == batch.chapter_id, t.c.id > batch_id, t.c.undone_at.is_(None))).scalar()
+        if newer:
+            raise ChapterError(_("A later merge builds on this one; undo the later merge first."))
+        rows = conn.execute(select(r.c.table_name, r.c.row_id, r.c.before)
+                            .where(r.c.batch_id == batch_id).order_by(r.c.id.desc())).all()
+        tables = {"pledges": _pledges, "people": _people, "attendance": _attendance,
+                  "events": _events, "merge_reviews": MergeReview.__table__}
+        for name, row_id, before in rows:
+            if before is not None:
+                table = tables[name]
+                conn.execute(update(table).where(table.c.id == row_id).values(**_from_json(table, before)))
+        for name in ("merge_reviews", "attendance", "pledges", "people", "events"):
+            ids = [row_id for n, row_id, before in rows if n == name and before is None]
+            table = tables[name]
+            for chunk in _chunks(ids):
+                conn.execute(delete(table).where(table.c.id.in_(chunk)))
+        conn.execute(update(t).where(t.c.id == batch_id).values(undone_at=utcnow()))
+        conn.execute(insert(AuditEntry.__table__).values(
+            uuid=uuid.uuid4(), device_id=db.device.id, device_seq=db.allocate_sequence(conn, 1),
+            created_at=utcnow(), updated_at=utcnow(), chapter_id=batch.chapter_id,
+            action=AuditAction.MERGE, entity="merge_batch", summary="merge undone",
+            details={"batch_id": batch_id, "rows": len(rows)},
+        ))
+        if any(n == "people" for n, _i, _b in rows):
+            db.purge_deleted_text(conn)
+        return len(rows)
+
+
+# --------------------------------------------------------------------------- review
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    id: int
+    person_id: int
+    candidate_id: int
+    person_name: str
+    candidate_name: str
+    person_details: str  # email · student id, for telling them apart
+    candidate_details: str
+    event_title: str
+
+
+def _details(email: str | None, student_id: str | None) -> str:
+    return " · ".join(v for v in (email, student_id) if v) or _("no email or student id")
+
+
+def list_reviews(db: Database, chapter_id: int) -> list[ReviewView]:
+    """Likely matches waiting for the organiser, oldest first."""
+    mr = MergeReview.__table__
+    a, b = _people.alias("a"), _people.alias("b")
+    with db.connect() as conn:
+        rows = conn.execute(
+            select(mr.c.id, mr.c.person_id, mr.c.candidate_id,
+                   a.c.given_names, a.c.family_names, a.c.email, a.c.student_id,
+                   b.c.given_names.label("cg"), b.c.family_names.label("cf"),
+                   b.c.email.label("ce"), b.c.student_id.label("cs"), _events.c.title)
+            .join(a, a.c.id == mr.c.person_id).join(b, b.c.id == mr.c.candidate_id)
+            .outerjoin(_events, _events.c.id == mr.c.event_id)
+            .where(mr.c.chapter_id == chapter_id, mr.c.resolved_at.is_(None)).order_by(mr.c.id)
+        ).all()
+    return [ReviewView(r.id, r.person_id, r.candidate_id, _name(r.given_names, r.family_names),
+                       _name(r.cg, r.cf), _details(r.email, r.student_id), _details(r.ce, r.cs),
+                       r.title or "") for r in rows]
+
+
+def count_reviews(db: Database, chapter_id: int) -> int:
+    mr = MergeReview.__table__
+    with db.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(mr).where(
+            mr.c.chapter_id == chapter_id, mr.c.resolved_at.is_(None))).scalar() or 0)
+
+
+def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | None:
+    """Settle a likely match; returns the person who remains when they are the same.
+
+    Same person: the newcomer's pledge and attendance go to the person already here (one
+    pledge: the earlier signing; consent both allow), their email, student id or phone
+    fill in what the person here lacks, and the newcomer's entry goes; their UUID stays
+    as an alias, so merging the pack again finds the person.  Not the same: both stay,
+    and the question is not asked again.
+    """
+    from .derived import person_keys
+
+    mr = MergeReview.__table__
+    with db.connect(write=True) as conn:
+        review = conn.execute(select(mr).where(mr.c.id == review_id)).first()
+        if review is None or review.resolved_at is not None:
+            raise NotFound(_("That question was settled already."))
+        if not same_person:
+            conn.execute(update(mr).where(mr.c.id == review_id)
+                         .values(resolved_at=utcnow(), resolution="separate"))
+            return None
+        gone, keep = review.person_id, review.candidate_id
+        pc, lc, ac = _people.c, _pledges.c, _attendance.c
+        newcomer = conn.execute(select(_people).where(pc.id == gone)).first()
+        here = conn.execute(select(_people).where(pc.id == keep)).first()
+        theirs = conn.execute(select(_pledges).where(lc.person_id == gone)).first()
+        mine = conn.execute(select(_pledges).where(lc.person_id == keep)).first()
+        if theirs is not None:
+            if mine is None:
+                conn.execute(update(_pledges).where(lc.id == theirs.id).values(person_id=keep))
+            else:
+                first, second = sorted((theirs, mine), key=lambda p: (p.signed_at, p.uuid.bytes))
+                values = {"may_contact": first.may_contact and second.may_contact,
+                          "may_publish_name": first.may_publish_name and second.may_publish_name}
+                conn.execute(delete(_pledges).where(lc.id == second.id))
+                conn.execute(update(_pledges).where(lc.id == first.id).values(person_id=keep, **values))
+        for att in conn.execute(select(ac.id, ac.event_id).where(ac.person_id == gone)).all():
+            clash = conn.execute(select(ac.id).where(ac.person_id == keep, ac.event_id == att.event_id)).first()
+            if clash is None:
+                conn.execute(update(_attendance).where(ac.id == att.id).values(person_id=keep))
+        conn.execute(update(PersonAlias.__table__).where(PersonAlias.person_id == gone).values(person_id=keep))
+        conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer.uuid, person_id=keep))
+        conn.execute(delete(_people).where(pc.id == gone))
+        fill = {k: newcomer[k] for k in ("email", "student_id", "phone") if here[k] is None and newcomer[k]}
+        if fill:
+            merged = {**here._mapping, **fill}
+            keys = person_keys(merged["given_names"], merged["family_names"], merged["preferred_name"],
+                               merged["email"], merged["student_id"], merged["family_name_first"])
+            fill.update(email_key=keys.email_key, search_text=keys.search_text, updated_at=utcnow())
+            taken = conn.execute(select(pc.id).where(pc.chapter_id == here.chapter_id, pc.id != keep, or_(
+                and_(pc.email_key.is_not(None), pc.email_key == fill.get("email_key")),
+                and_(pc.student_id.is_not(None), pc.student_id == fill.get("student_id"))))).first()
+            if taken is None:
+                conn.execute(update(_people).where(pc.id == keep).values(**fill))
+        db.purge_deleted_text(conn)
+        return int(keep)
+
+
+# --------------------------------------------------------------------------- packs out
+
+
+@dataclass(frozen=True)
+class PackWritten:
+    path: Path
+    people: int
+    pledges: int
+    attendance: int
+    events: int
+
+
+def export_pack(db: Database, out: Path | str, *, chapter_id: int | None = None,
+                event_id: int | None = None, since: dt.date | None = None) -> PackWritten:
+    """Write this database's sign-ups (optionally of one event, or since a day) to a pack."""
+    event_uuid = None
+    if event_id is None and chapter_id is None:
+        with db.connect() as conn:
+            ids = conn.execute(select(Chapter.id).limit(2)).scalars().all()
+        if len(ids) > 1:
+            from ..errors import ChapterChoiceNeeded
+
+            raise ChapterChoiceNeeded(
+                _("This database holds several chapters; choose one (--chapter ID)."))
+    if event_id is not None:
+        with db.connect() as conn:
+            row = conn.execute(select(_events.c.uuid, _events.c.chapter_id).where(_events.c.id == event_id)).first()
+        if row is None:
+            raise NotFound(_("There is no event with id {id}.").format(id=event_id))
+        event_uuid = row.uuid
+        chapter_id = chapter_id or row.chapter_id
+    with db.raw_sqlite() as raw:
+        written = write_pack(raw, Path(out), device_id=db.device.id, device_name=db.device.name,
+                             chapter_id=chapter_id, event_id=event_id, event_uuid=event_uuid, since=since)
+    c = written.counts
+    return PackWritten(written.path, c["people"], c["pledges"], c["attendance"], c["events"])
+
+
+@dataclass(frozen=True)
+class KioskDatabase:
+    path: Path
+    chapter_id: int
+    event_id: int
+    goals: int
+
+
+def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatabase:
+    """A new database for a kiosk laptop: the chapter, one event and its goals, no one's data.
+
+    Rows keep their UUIDs, so the kiosk's sign-ups merge into the same chapter and event.
+    Personal columns (``privacy.personal_columns``) of what is copied are left empty.
+    """
+    from ..storage import open_database
+
+    out = Path(out).expanduser().absolute()
+    if out.exists():
+        raise ChapterError(_("{path} exists already; choose a new file name for the kiosk "
+                             "database.").format(path=out))
+    personal = personal_columns()
+    with db.connect() as conn:
+        event = conn.execute(select(_events).where(_events.c.id == event_id)).first()
+        if event is None:
+            raise NotFound(_("There is no event with id {id}.").format(id=event_id))
+        chapter = conn.execute(select(Chapter.__table__).where(Chapter.id == event.chapter_id)).one()
+        goals = conn.execute(select(Goal.__table__).where(Goal.chapter_id == chapter.id)).all()
+
+    def blank(table: Any, row: Any) -> dict[str, Any]:
+        values = {k: v for k, v in row._mapping.items() if k != "id"}
+        for column in personal.get(table.name, {}):
+            values[column] = None if table.c[column].nullable else ""
+        return values
+
+    partial = out.with_name(out.name + ".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    kiosk = open_database(partial, device=db.device)
+    try:
+        with kiosk.connect(write=True) as conn:
+            new_chapter = conn.execute(insert(Chapter.__table__).values(
+                **blank(Chapter.__table__, chapter))).inserted_primary_key[0]
+            new_event = conn.execute(insert(_events).values(
+                **{**blank(_events, event), "chapter_id": new_chapter})).inserted_primary_key[0]
+            for goal in goals:
+                conn.execute(insert(Goal.__table__).values(
+                    **{**blank(Goal.__table__, goal), "chapter_id": new_chapter}))
+            conn.execute(insert(Setting.__table__).values(key="kiosk_event", value=str(event.uuid)))
+    finally:
+        kiosk.close()
+    import os
+
+    os.replace(partial, out)
+    return KioskDatabase(out, int(new_chapter), int(new_event), len(goals))

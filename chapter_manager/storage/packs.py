@@ -1,0 +1,350 @@
+"""Sign-up packs: the file a laptop's sign-ups travel in to be merged elsewhere.
+
+A pack is one file::
+
+    CHAPTER-MANAGER-PACK\\n
+    {"format": 1, "device_id": ..., "payload_bytes": ..., ..., "sha256": ...}\\n
+    <payload: a self-contained SQLite chapter database>
+
+The payload is made with the SQLite backup API from the live database (safe while the
+app or a kiosk keeps writing: WAL snapshot), then everything that is not a sign-up is
+deleted from the copy (forums, memberships, officers, the audit log, merge history,
+people with neither a pledge nor an attendance; with ``--event`` or ``--since``, the
+other sign-ups too) and the copy is ``VACUUM``-ed, so nothing deleted survives in free
+pages.  ``sha256`` covers the header's other fields and the payload: a pack cut short in
+copying, damaged, or changed after it was made is refused.  The checksum guards against
+accidents and casual edits; it is not a signature.
+
+Opening a pack (:func:`open_pack`) checks, before anything reads it: the first line, the
+header, the size, the checksum, then the payload itself (SQLite header, the chapter
+database's ``application_id``, a schema this version can read, ``integrity_check``).
+Each refusal is a :class:`PackRefused` whose text says what is wrong in plain words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from ..errors import ChapterError
+from ..i18n import _
+from ..types import utcnow
+from . import schema
+from . import sqlite as sq
+
+MAGIC = b"CHAPTER-MANAGER-PACK\n"
+FORMAT = 1
+# A header is a few hundred bytes; anything longer is not one of ours.
+MAX_HEADER_BYTES = 64 * 1024
+# The suffix the app offers for packs.
+SUFFIX = ".cmpack"
+
+
+class PackRefused(ChapterError):
+    """A pack that cannot be merged; the text says why.  Nothing was changed."""
+
+
+@dataclass(frozen=True)
+class PackHeader:
+    format: int
+    device_id: uuid.UUID
+    device_name: str
+    database_id: str
+    made_at: dt.datetime
+    schema: int
+    payload_bytes: int
+    event_uuid: uuid.UUID | None
+    since: dt.date | None
+    sha256: str
+
+
+def _canonical(fields: dict[str, Any]) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_id: int | None,
+                    since: dt.date | None) -> None:
+    """Leave only sign-ups (people, their pledges and attendance, those events) in a copy."""
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("BEGIN")
+    if chapter_id is not None:
+        conn.execute("DELETE FROM chapters WHERE id <> ?", (chapter_id,))
+    for table in ("forum_sessions", "memberships", "officer_terms", "audit_log", "goals",
+                  "academic_terms", "merge_batches", "merge_reviews", "person_aliases",
+                  "tombstones"):
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+    if event_id is not None:
+        conn.execute("DELETE FROM pledges WHERE event_id IS NULL OR event_id <> ?", (event_id,))
+        conn.execute("DELETE FROM attendance WHERE event_id <> ?", (event_id,))
+    if since is not None:
+        # UTC timestamps are stored as ISO text: text order is time order.
+        stamp = since.isoformat()
+        conn.execute("DELETE FROM pledges WHERE created_at < ?", (stamp,))
+        conn.execute("DELETE FROM attendance WHERE created_at < ?", (stamp,))
+    conn.execute(
+        "DELETE FROM people WHERE id NOT IN (SELECT person_id FROM pledges) "
+        "AND id NOT IN (SELECT person_id FROM attendance)"
+    )
+    conn.execute(
+        "DELETE FROM events WHERE id NOT IN (SELECT event_id FROM attendance) "
+        "AND id NOT IN (SELECT event_id FROM pledges WHERE event_id IS NOT NULL)"
+        + (" AND id <> ?" if event_id is not None else ""),
+        (event_id,) if event_id is not None else (),
+    )
+    conn.execute("COMMIT")
+    conn.execute("VACUUM")
+
+
+def _payload_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {
+        table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+        for table in ("people", "pledges", "attendance", "events")
+    }
+
+
+@dataclass(frozen=True)
+class WrittenPack:
+    path: Path
+    header: PackHeader
+    counts: dict[str, int]
+
+
+def write_pack(
+    source: sqlite3.Connection,
+    out: Path,
+    *,
+    device_id: uuid.UUID,
+    device_name: str,
+    chapter_id: int | None = None,
+    event_id: int | None = None,
+    event_uuid: uuid.UUID | None = None,
+    since: dt.date | None = None,
+) -> WrittenPack:
+    """Write a sign-up pack of the live database ``source`` to ``out`` (atomically)."""
+    out = Path(out).expanduser().absolute()
+    if out.is_dir():
+        raise PackRefused(_("{path} is a folder; give the pack a file name.").format(path=out))
+    with tempfile.TemporaryDirectory(prefix="cm-pack-") as tmp:
+        payload = Path(tmp) / "payload.db"
+        try:
+            sq.backup_into(source, payload)
+            conn = sqlite3.connect(str(payload), isolation_level=None)
+            try:
+                _filter_payload(conn, chapter_id=chapter_id, event_id=event_id, since=since)
+                problems = sq.integrity_problems(conn)
+                if problems:
+                    raise PackRefused(
+                        _("The pack could not be verified ({problem}); the database may be "
+                          "damaged (try 'chapter-manager check').").format(problem=problems[0])
+                    )
+                counts = _payload_counts(conn)
+                database_id = conn.execute(
+                    "SELECT value FROM settings WHERE key = 'database_id'"
+                ).fetchone()
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                conn.close()
+        except sqlite3.Error as error:
+            raise PackRefused(_("The pack could not be made: {err}").format(err=error)) from error
+        size = payload.stat().st_size
+        fields: dict[str, Any] = {
+            "format": FORMAT,
+            "device_id": str(device_id),
+            "device_name": device_name,
+            "database_id": database_id[0] if database_id else "",
+            "made_at": utcnow().isoformat(),
+            "schema": version,
+            "payload_bytes": size,
+            "event_uuid": str(event_uuid) if event_uuid else None,
+            "since": since.isoformat() if since else None,
+        }
+        digest = hashlib.sha256(_canonical(fields))
+        with payload.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        fields["sha256"] = digest.hexdigest()
+        partial = out.with_name(out.name + ".partial")
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as dst, payload.open("rb") as src:
+                dst.write(MAGIC)
+                dst.write(_canonical(fields) + b"\n")
+                shutil.copyfileobj(src, dst, 1 << 20)
+                dst.flush()
+                os.fsync(dst.fileno())
+            os.replace(partial, out)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                partial.unlink()
+            raise PackRefused(
+                _("The pack could not be written to {path}: {err}").format(
+                    path=out, err=error.strerror or error
+                )
+            ) from error
+    return WrittenPack(out, _header_from(fields, out), counts)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _header_from(fields: dict[str, Any], path: Path) -> PackHeader:
+    try:
+        return PackHeader(
+            format=int(fields["format"]),
+            device_id=uuid.UUID(str(fields["device_id"])),
+            device_name=str(fields.get("device_name") or ""),
+            database_id=str(fields.get("database_id") or ""),
+            made_at=dt.datetime.fromisoformat(str(fields["made_at"])),
+            schema=int(fields["schema"]),
+            payload_bytes=int(fields["payload_bytes"]),
+            event_uuid=uuid.UUID(fields["event_uuid"]) if fields.get("event_uuid") else None,
+            since=dt.date.fromisoformat(fields["since"]) if fields.get("since") else None,
+            sha256=str(fields["sha256"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise PackRefused(
+            _("{name} is damaged: its description cannot be read.").format(name=path.name)
+        ) from error
+
+
+@dataclass
+class OpenedPack:
+    """A verified pack, its payload unpacked to a private temporary file."""
+
+    path: Path
+    header: PackHeader
+    payload: Path
+    engine: Engine
+
+
+def _refuse_damaged(path: Path) -> PackRefused:
+    return PackRefused(
+        _("{name} is damaged or was changed after it was made (its checksum does not match); "
+          "nothing was merged. Make the pack again on the other laptop.").format(name=path.name)
+    )
+
+
+@contextlib.contextmanager
+def open_pack(path: Path) -> Iterator[OpenedPack]:
+    """Check a pack and give read access to its payload; refuse it with :class:`PackRefused`."""
+    path = Path(path).expanduser().absolute()
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise PackRefused(_("There is no file at {path}.").format(path=path)) from None
+    except IsADirectoryError:
+        raise PackRefused(_("{path} is a folder, not a sign-up pack.").format(path=path)) from None
+    except OSError as error:
+        raise PackRefused(
+            _("{path} could not be read: {err}").format(path=path, err=error.strerror)
+        ) from error
+    with tempfile.TemporaryDirectory(prefix="cm-merge-") as tmp, fh:
+        if fh.read(len(MAGIC)) != MAGIC:
+            fh.seek(0)
+            if sq.looks_like_sqlite_bytes(fh.read(100)):
+                raise PackRefused(
+                    _("{name} is a database file, not a sign-up pack. Make a pack of it first: "
+                      "chapter-manager --db {name} pack export --out FILE").format(name=path.name)
+                )
+            raise PackRefused(_("{name} is not a sign-up pack.").format(name=path.name))
+        line = fh.readline(MAX_HEADER_BYTES)
+        if not line.endswith(b"\n"):
+            raise PackRefused(
+                _("{name} is incomplete or damaged: its description is cut off.").format(name=path.name)
+            )
+        try:
+            fields = json.loads(line)
+            if not isinstance(fields, dict):
+                raise ValueError
+        except ValueError as error:
+            raise PackRefused(
+                _("{name} is damaged: its description cannot be read.").format(name=path.name)
+            ) from error
+        header = _header_from(fields, path)
+        if header.format > FORMAT:
+            raise PackRefused(
+                _("{name} was made by a newer version of Chapter Manager; update this one to "
+                  "merge it.").format(name=path.name)
+            )
+        unsigned = {k: v for k, v in fields.items() if k != "sha256"}
+        digest = hashlib.sha256(_canonical(unsigned))
+        payload = Path(tmp) / "payload.db"
+        written = 0
+        with payload.open("wb") as out:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+                out.write(block)
+                written += len(block)
+        if written < header.payload_bytes:
+            raise PackRefused(
+                _("{name} is incomplete: it ends after {got:,} of its {want:,} bytes (was the copy "
+                  "interrupted?); nothing was merged. Copy it again.").format(
+                    name=path.name, got=written, want=header.payload_bytes)
+            )
+        if written > header.payload_bytes or digest.hexdigest() != header.sha256:
+            raise _refuse_damaged(path)
+        if header.schema > schema.SCHEMA_VERSION:
+            raise PackRefused(
+                _("{name} was made by a newer version of Chapter Manager (schema {v}); update "
+                  "this one to merge it.").format(name=path.name, v=header.schema)
+            )
+        _check_payload(payload, path)
+        engine = create_engine(
+            f"sqlite:///file:{payload}?mode=ro&uri=true", connect_args={"check_same_thread": False}
+        )
+        try:
+            yield OpenedPack(path, header, payload, engine)
+        finally:
+            engine.dispose()
+
+
+def _check_payload(payload: Path, path: Path) -> None:
+    if not sq.looks_like_sqlite(payload):
+        raise _refuse_damaged(path)
+    try:
+        conn = sq.raw_connect(payload, readonly=True)
+    except sqlite3.Error as error:
+        raise _refuse_damaged(path) from error
+    try:
+        app_id, version, _tables = sq.file_facts(conn)
+        if app_id != sq.APPLICATION_ID:
+            raise PackRefused(
+                _("{name} does not hold Chapter Manager data.").format(name=path.name)
+            )
+        if not 1 <= version <= schema.SCHEMA_VERSION:
+            raise PackRefused(
+                _("{name} holds data of schema {v}, which this version cannot read.").format(
+                    name=path.name, v=version)
+            )
+        if sq.integrity_problems(conn):
+            raise _refuse_damaged(path)
+    except sqlite3.DatabaseError as error:
+        raise _refuse_damaged(path) from error
+    finally:
+        conn.close()
+
+
+def read_header(path: Path) -> PackHeader:
+    """The header of a pack, unverified (for showing which laptop a file came from)."""
+    with Path(path).open("rb") as fh:
+        if fh.read(len(MAGIC)) != MAGIC:
+            raise PackRefused(_("{name} is not a sign-up pack.").format(name=Path(path).name))
+        return _header_from(json.loads(fh.readline(MAX_HEADER_BYTES) or b"{}"), Path(path))
