@@ -144,6 +144,7 @@ class MergeSummary:
     pledges_already: int = 0  # the person had pledged: kept as attendance, not a pledge
     pledges_replaced: int = 0  # the pack's signing was earlier: it became the pledge
     consents_withdrawn: int = 0
+    details_filled: int = 0  # an email or student id the person here lacked
     new_attendance: int = 0
     queued_for_review: int = 0
     refused_people: int = 0  # erased here: not brought back
@@ -153,7 +154,7 @@ class MergeSummary:
     @property
     def changed(self) -> bool:
         return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
-                    or self.consents_withdrawn or any(e.how == "new" for e in self.events))
+                    or self.consents_withdrawn or self.details_filled or any(e.how == "new" for e in self.events))
 
     def counts(self) -> dict[str, int]:
         return {
@@ -164,6 +165,7 @@ class MergeSummary:
             "pledges_already": self.pledges_already,
             "pledges_replaced": self.pledges_replaced,
             "consents_withdrawn": self.consents_withdrawn,
+            "details_filled": self.details_filled,
             "new_attendance": self.new_attendance,
             "queued_for_review": self.queued_for_review,
             "refused_people": self.refused_people,
@@ -183,6 +185,7 @@ class MergeSummary:
             (_("Signed again: kept as attendance, not a second pledge"), c["pledges_already"]),
             (_("Earlier signing became the pledge"), c["pledges_replaced"]),
             (_("Consents withdrawn"), c["consents_withdrawn"]),
+            (_("Email or student id added to someone here"), c["details_filled"]),
             (_("New attendance"), c["new_attendance"]),
             (_("Queued for review (same name, same event)"), c["queued_for_review"]),
             (_("Refused (erased here; not brought back)"), c["refused_people"]),
@@ -402,6 +405,7 @@ class _Merger:
 
         mapping: dict[int, int] = {}
         newcomers: list[dict[str, Any]] = []
+        matched: list[tuple[dict[str, Any], int]] = []
         for p in people:
             if p["uuid"] in by_uuid:
                 mapping[p["id"]] = by_uuid[p["uuid"]]
@@ -412,6 +416,8 @@ class _Merger:
             if found is not None:
                 mapping[p["id"]] = found
                 s.matched_people += 1
+                if p["email_key"] or p["student_id"]:
+                    matched.append((p, found))
                 continue
             # Not here: erased here (or removed as a duplicate entry)?  Then not brought back.
             if (p["uuid"] in dead_uuids
@@ -420,6 +426,7 @@ class _Merger:
                 s.refused_people += 1
                 continue
             newcomers.append(p)
+        self._fill_identifiers(matched, by_email, by_sid)
         if not newcomers:
             return mapping
 
@@ -494,6 +501,46 @@ class _Merger:
                 self.inserted["merge_reviews"].append(int(rid))
             s.queued_for_review += len(fresh)
         return mapping
+
+    def _fill_identifiers(self, matched: list[tuple[dict[str, Any], int]],
+                          by_email: dict[str, int], by_sid: dict[str, int]) -> None:
+        """Give a matched person the email or student id the other laptop had and they lack.
+
+        Only what is empty here is filled, and only with a value no one else here has:
+        so the same people end up with the same identifiers whichever laptop came first.
+        """
+        from .derived import person_keys
+
+        pc = _people.c
+        ids = sorted({found for _p, found in matched})
+        rows: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(ids):
+            rows.update((r.id, dict(r._mapping)) for r in self.conn.execute(
+                select(pc.id, pc.given_names, pc.family_names, pc.preferred_name, pc.family_name_first,
+                       pc.email, pc.email_key, pc.student_id, pc.search_text, pc.updated_at)
+                .where(pc.id.in_(chunk))))
+        for p, found in matched:
+            here = rows[found]
+            fill: dict[str, Any] = {}
+            if p["email_key"] and here["email_key"] is None and by_email.get(p["email_key"], found) == found:
+                fill["email"] = p["email"]
+            if p["student_id"] and here["student_id"] is None and by_sid.get(p["student_id"], found) == found:
+                fill["student_id"] = p["student_id"]
+            if not fill:
+                continue
+            merged = {**here, **fill}
+            keys = person_keys(merged["given_names"], merged["family_names"], merged["preferred_name"],
+                               merged["email"], merged["student_id"], merged["family_name_first"])
+            fill.update(email_key=keys.email_key, search_text=keys.search_text, updated_at=utcnow())
+            before = {k: here[k] for k in fill}
+            self.conn.execute(update(_people).where(pc.id == found).values(**fill))
+            self.changed.append(("people", found, _to_json(_people, before)))
+            if fill.get("email_key"):
+                by_email[fill["email_key"]] = found
+            if fill.get("student_id"):
+                by_sid[fill["student_id"]] = found
+            here.update(fill)
+            self.summary.details_filled += 1
 
     # ------------------------------------------------------------ pledges
     def _merge_pledges(self, pledges: list[dict[str, Any]], person_map: dict[int, int],

@@ -1,0 +1,94 @@
+"""Helpers for the merge tests: laptops as database files, packs, and what a merge leaves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from chapter_manager.device import DeviceIdentity
+from chapter_manager.models import Attendance, Event, MergeReview, Person, Pledge, RecordSource
+from chapter_manager.services.chapters import ChapterData, create_chapter
+from chapter_manager.services.events import EventData, create_event
+from chapter_manager.services.merge import export_for_kiosk, export_pack
+from chapter_manager.services.people import PersonData
+from chapter_manager.services.pledges import PledgeData, sign_up
+from chapter_manager.storage import open_database
+
+MAIN_DEVICE = DeviceIdentity(uuid.UUID(int=1), "office")
+FAIR_DAY = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
+
+
+def laptop(n: int) -> DeviceIdentity:
+    return DeviceIdentity(uuid.UUID(int=100 + n), f"kiosk {n}")
+
+
+def make_main(path: Path):  # type: ignore[no-untyped-def]
+    """A main database: one chapter, two events (ids 1 and 2)."""
+    db = open_database(path, device=MAIN_DEVICE)
+    chapter = create_chapter(db, ChapterData(name="HeForShe UNAM", country="MX", timezone="America/Mexico_City"))
+    for title, day in (("Jornada de firmas", FAIR_DAY), ("Conversatorio", FAIR_DAY + dt.timedelta(days=7))):
+        create_event(db, chapter.id, EventData(title=title, starts_at=day))
+    return db
+
+
+def copy_db(template: Path, to: Path, device: DeviceIdentity):  # type: ignore[no-untyped-def]
+    shutil.copyfile(template, to)
+    return open_database(to, device=device)
+
+
+def make_kiosk(main, path: Path, event_id: int, device: DeviceIdentity):  # type: ignore[no-untyped-def]
+    export_for_kiosk(main, path, event_id)
+    return open_database(path, device=device)
+
+
+def signup(db, *, given="Ana", family="López", email=None, student_id=None, event_id=1,  # type: ignore[no-untyped-def]
+           when=FAIR_DAY, contact=False, publish=False):
+    return sign_up(
+        db, 1,
+        PersonData(given_names=given, family_names=family, email=email, student_id=student_id),
+        PledgeData(signed_at=when, event_id=event_id, may_contact=contact, may_publish_name=publish,
+                   source=RecordSource.KIOSK),
+    )
+
+
+def pack_of(db, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    export_pack(db, path)
+    return path
+
+
+def state(db) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What a merge leaves, independent of local ids and of which copy of a person came first.
+
+    A person is known by (email key, student id), or by their UUID when they have neither
+    (such people are never merged automatically, so their UUID is the same in any order).
+    """
+    with db.read() as s:
+        people = {r.id: r for r in s.execute(select(Person.id, Person.uuid, Person.email_key, Person.student_id))}
+        events = {r.id: r.uuid for r in s.execute(select(Event.id, Event.uuid))}
+
+        def who(pid: int) -> object:
+            p = people[pid]
+            return (p.email_key, p.student_id) if (p.email_key or p.student_id) else p.uuid
+
+        pledges = sorted(
+            (str(who(r.person_id)), str(events.get(r.event_id)), r.signed_at.isoformat(), str(r.uuid),
+             r.may_contact, r.may_publish_name)
+            for r in s.execute(select(Pledge))
+            .scalars()
+        )
+        attendance = sorted((str(events[a.event_id]), str(who(a.person_id))) for a in s.execute(select(Attendance)).scalars())
+        reviews = sorted(
+            tuple(sorted((str(who(r.person_id)), str(who(r.candidate_id)))))
+            for r in s.execute(select(MergeReview)).scalars()
+        )
+        return {
+            "people": sorted(str(who(pid)) for pid in people),
+            "events": sorted(str(u) for u in events.values()),
+            "pledges": pledges,
+            "attendance": attendance,
+            "reviews": reviews,
+        }
