@@ -863,8 +863,8 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | 
             return None
         gone, keep = review.person_id, review.candidate_id
         pc, lc, ac = _people.c, _pledges.c, _attendance.c
-        newcomer = conn.execute(select(_people).where(pc.id == gone)).first()
-        here = conn.execute(select(_people).where(pc.id == keep)).first()
+        newcomer = dict(conn.execute(select(_people).where(pc.id == gone)).one()._mapping)
+        here = dict(conn.execute(select(_people).where(pc.id == keep)).one()._mapping)
         theirs = conn.execute(select(_pledges).where(lc.person_id == gone)).first()
         mine = conn.execute(select(_pledges).where(lc.person_id == keep)).first()
         if theirs is not None:
@@ -881,15 +881,15 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | 
             if clash is None:
                 conn.execute(update(_attendance).where(ac.id == att.id).values(person_id=keep))
         conn.execute(update(PersonAlias.__table__).where(PersonAlias.person_id == gone).values(person_id=keep))
-        conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer.uuid, person_id=keep))
+        conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer["uuid"], person_id=keep))
         conn.execute(delete(_people).where(pc.id == gone))
         fill = {k: newcomer[k] for k in ("email", "student_id", "phone") if here[k] is None and newcomer[k]}
         if fill:
-            merged = {**here._mapping, **fill}
+            merged = {**here, **fill}
             keys = person_keys(merged["given_names"], merged["family_names"], merged["preferred_name"],
                                merged["email"], merged["student_id"], merged["family_name_first"])
             fill.update(email_key=keys.email_key, search_text=keys.search_text, updated_at=utcnow())
-            taken = conn.execute(select(pc.id).where(pc.chapter_id == here.chapter_id, pc.id != keep, or_(
+            taken = conn.execute(select(pc.id).where(pc.chapter_id == here["chapter_id"], pc.id != keep, or_(
                 and_(pc.email_key.is_not(None), pc.email_key == fill.get("email_key")),
                 and_(pc.student_id.is_not(None), pc.student_id == fill.get("student_id"))))).first()
             if taken is None:
