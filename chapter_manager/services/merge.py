@@ -74,8 +74,6 @@ _pledges = Pledge.__table__
 _attendance = Attendance.__table__
 _events = Event.__table__
 _CHUNK = 500
-# At most this many people are offered as "maybe the same as" for one newcomer.
-MAX_CANDIDATES = 5
 
 
 class Cancelled(ChapterError):
@@ -255,6 +253,8 @@ class _Merger:
         self.inserted: dict[str, list[int]] = defaultdict(list)
         self.changed: list[tuple[str, int, dict[str, Any]]] = []
         self.chapter: Any = None
+        self.newcomers: set[int] = set()  # people this merge added
+        self.touched: set[int] = set()  # people the current pack added or gave an event
 
     def check(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -326,6 +326,8 @@ class _Merger:
         self._merge_pledges(pledges, person_map, event_map)
         self._merge_attendance(attendance, person_map, event_map)
         self._merge_devices(devices)
+        self.progress(done + share * 0.9, _("Looking for likely matches…"))
+        self._queue_reviews()
 
     # ------------------------------------------------------------ events
     def _merge_events(self, events: list[dict[str, Any]]) -> dict[int, int]:
@@ -394,15 +396,6 @@ class _Merger:
             by_sid.update((r[0], r[1]) for r in conn.execute(
                 select(pc.student_id, pc.id).where(pc.chapter_id == chapter.id, pc.student_id.in_(chunk))))
 
-        # Which events (here) each of the pack's people signed at: for matching by name.
-        their_events: dict[int, set[int]] = defaultdict(set)
-        for row in pledges:
-            if row["event_id"] is not None and row["event_id"] in event_map:
-                their_events[row["person_id"]].add(event_map[row["event_id"]])
-        for row in attendance:
-            if row["event_id"] in event_map:
-                their_events[row["person_id"]].add(event_map[row["event_id"]])
-
         mapping: dict[int, int] = {}
         newcomers: list[dict[str, Any]] = []
         matched: list[tuple[dict[str, Any], int]] = []
@@ -430,30 +423,8 @@ class _Merger:
         if not newcomers:
             return mapping
 
-        # Likely matches by name alone: same folded name, at one of the same events.
-        names = sorted({p["sort_key"] for p in newcomers if their_events.get(p["id"])})
-        known: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for chunk in _chunks(names):
-            rows = conn.execute(
-                select(pc.id, pc.sort_key, pc.email_key, pc.student_id, pc.given_names, pc.family_names)
-                .where(pc.chapter_id == chapter.id, pc.sort_key.in_(chunk))
-            ).all()
-            ids = [r.id for r in rows]
-            events_of: dict[int, set[int]] = defaultdict(set)
-            for id_chunk in _chunks(ids):
-                for r in conn.execute(select(_attendance.c.person_id, _attendance.c.event_id)
-                                      .where(_attendance.c.person_id.in_(id_chunk))):
-                    events_of[r[0]].add(r[1])
-                for r in conn.execute(select(_pledges.c.person_id, _pledges.c.event_id)
-                                      .where(_pledges.c.person_id.in_(id_chunk),
-                                             _pledges.c.event_id.is_not(None))):
-                    events_of[r[0]].add(r[1])
-            for r in rows:
-                known[r.sort_key].append({**r._mapping, "events": events_of.get(r.id, set())})
-
         first = reserve_ids(conn, _people, len(newcomers))
         rows_out = []
-        reviews = []
         for offset, p in enumerate(newcomers):
             new_id = first + offset
             mapping[p["id"]] = new_id
@@ -461,46 +432,88 @@ class _Merger:
                 by_email[p["email_key"]] = new_id
             if p["student_id"]:
                 by_sid[p["student_id"]] = new_id
-            mine = their_events.get(p["id"], set())
-            if mine:
-                for other in known.get(p["sort_key"], []):
-                    if len([r for r in reviews if r[0] == new_id]) >= MAX_CANDIDATES:
-                        break
-                    shared = mine & other["events"]
-                    if not shared:
-                        continue
-                    if p["email_key"] and other["email_key"] and p["email_key"] != other["email_key"]:
-                        continue
-                    if p["student_id"] and other["student_id"] and p["student_id"] != other["student_id"]:
-                        continue
-                    reviews.append((new_id, other["id"], min(shared)))
-                    s.reviews.append(ReviewPair(
-                        _name(p["given_names"], p["family_names"]),
-                        _name(other["given_names"], other["family_names"]), ""))
-                known[p["sort_key"]].append({
-                    "id": new_id, "email_key": p["email_key"], "student_id": p["student_id"],
-                    "given_names": p["given_names"], "family_names": p["family_names"], "events": mine,
-                })
             row = {k: p[k] for k in _PERSON_COPY}
             rows_out.append((new_id, chapter.id, *(row[k] for k in _PERSON_COPY)))
         columns = ("id", "chapter_id", *_PERSON_COPY)
         encode = RowEncoder(conn.dialect, _people, columns).encode
         bulk_insert(conn, _people, columns, (encode(r) for r in rows_out))
-        self.inserted["people"].extend(first + i for i in range(len(newcomers)))
+        added = [first + i for i in range(len(newcomers))]
+        self.inserted["people"].extend(added)
+        self.newcomers.update(added)
+        self.touched.update(added)
         s.new_people += len(newcomers)
-        if reviews:
-            seen = {tuple(r) for r in conn.execute(
-                select(MergeReview.person_id, MergeReview.candidate_id)
-                .where(MergeReview.chapter_id == chapter.id))}
-            fresh = [r for r in reviews if (r[0], r[1]) not in seen and (r[1], r[0]) not in seen]
-            now = utcnow()
-            for person_id, candidate_id, event_id in fresh:
-                rid = conn.execute(insert(MergeReview.__table__).values(
-                    chapter_id=chapter.id, person_id=person_id, candidate_id=candidate_id,
-                    event_id=event_id, created_at=now)).inserted_primary_key[0]
-                self.inserted["merge_reviews"].append(int(rid))
-            s.queued_for_review += len(fresh)
         return mapping
+
+    # ------------------------------------------------------------ likely matches
+    def _queue_reviews(self) -> None:
+        """Queue same-name people at a same event, where this pack added one side's visit.
+
+        Looked at after the pack's pledges and attendance are in, for every person the
+        pack added or gave a new event: whichever pack brings the second of two same-name
+        visits to an event, the pair is found, so the queue is the same in any order.
+        Email or student ids that differ say "two people": not queued.
+        """
+        conn, chapter, s = self.conn, self.chapter, self.summary
+        touched = sorted(self.touched)
+        self.touched = set()
+        if not touched:
+            return
+        pc = _people.c
+        names: set[str] = set()
+        for chunk in _chunks(touched):
+            names.update(r[0] for r in conn.execute(select(pc.sort_key).where(pc.id.in_(chunk))))
+        people: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(names)):
+            people.update((r.id, dict(r._mapping)) for r in conn.execute(
+                select(pc.id, pc.sort_key, pc.email_key, pc.student_id, pc.given_names, pc.family_names)
+                .where(pc.chapter_id == chapter.id, pc.sort_key.in_(chunk))))
+        events_of: dict[int, set[int]] = defaultdict(set)
+        ids = sorted(people)
+        for chunk in _chunks(ids):
+            for r in conn.execute(select(_attendance.c.person_id, _attendance.c.event_id)
+                                  .where(_attendance.c.person_id.in_(chunk))):
+                events_of[r[0]].add(r[1])
+            for r in conn.execute(select(_pledges.c.person_id, _pledges.c.event_id)
+                                  .where(_pledges.c.person_id.in_(chunk), _pledges.c.event_id.is_not(None))):
+                events_of[r[0]].add(r[1])
+        by_name: dict[str, list[int]] = defaultdict(list)
+        for pid in ids:
+            by_name[people[pid]["sort_key"]].append(pid)
+        pairs: dict[tuple[int, int], int] = {}
+        for pid in touched:
+            me = people.get(pid)
+            if me is None or not events_of.get(pid):
+                continue
+            for other in by_name[me["sort_key"]]:
+                if other == pid:
+                    continue
+                them = people[other]
+                shared = events_of[pid] & events_of.get(other, set())
+                if not shared:
+                    continue
+                if me["email_key"] and them["email_key"] and me["email_key"] != them["email_key"]:
+                    continue
+                if me["student_id"] and them["student_id"] and me["student_id"] != them["student_id"]:
+                    continue
+                pairs[(min(pid, other), max(pid, other))] = min(shared)
+        if not pairs:
+            return
+        seen = {(min(a, b), max(a, b)) for a, b in conn.execute(
+            select(MergeReview.person_id, MergeReview.candidate_id).where(MergeReview.chapter_id == chapter.id))}
+        now = utcnow()
+        for (a, b), event_id in sorted(pairs.items()):
+            if (a, b) in seen:
+                continue
+            # The one the merge added is the one asked about; else the later entry.
+            newcomer, candidate = (a, b) if a in self.newcomers and b not in self.newcomers else (b, a)
+            rid = conn.execute(insert(MergeReview.__table__).values(
+                chapter_id=chapter.id, person_id=newcomer, candidate_id=candidate,
+                event_id=event_id, created_at=now)).inserted_primary_key[0]
+            self.inserted["merge_reviews"].append(int(rid))
+            s.queued_for_review += 1
+            s.reviews.append(ReviewPair(
+                _name(people[newcomer]["given_names"], people[newcomer]["family_names"]),
+                _name(people[candidate]["given_names"], people[candidate]["family_names"]), ""))
 
     def _fill_identifiers(self, matched: list[tuple[dict[str, Any], int]],
                           by_email: dict[str, int], by_sid: dict[str, int]) -> None:
@@ -591,6 +604,8 @@ class _Merger:
                 for k in _PLEDGE_CONTENT:
                     changes[k] = event if k == "event_id" else p[k]
                 s.pledges_replaced += 1
+                if event is not None:
+                    self.touched.add(person)
             elif not same:
                 s.pledges_already += 1
             contact = bool(mine["may_contact"]) and bool(p["may_contact"])
@@ -610,6 +625,7 @@ class _Merger:
             encode = RowEncoder(conn.dialect, _pledges, columns).encode
             bulk_insert(conn, _pledges, columns, (encode((first + i, *r)) for i, r in enumerate(new_rows)))
             self.inserted["pledges"].extend(first + i for i in range(len(new_rows)))
+            self.touched.update(r[1] for r in new_rows if r[2] is not None)
             s.new_pledges += len(new_rows)
 
     # ------------------------------------------------------------ attendance
@@ -640,6 +656,7 @@ class _Merger:
             encode = RowEncoder(conn.dialect, _attendance, columns).encode
             bulk_insert(conn, _attendance, columns, (encode((first + i, *r)) for i, r in enumerate(rows)))
             self.inserted["attendance"].extend(first + i for i in range(len(rows)))
+            self.touched.update(r[1] for r in rows)
             s.new_attendance += len(rows)
 
     # ------------------------------------------------------------ devices
