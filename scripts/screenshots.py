@@ -147,9 +147,69 @@ def main() -> int:
         dialog.show()
         save(dialog, name)
         dialog.close()
+    merge_screens(ctx, window, home, save, settle)
     window.close()
     db.close()
     return 0
+
+
+def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignore[no-untyped-def]
+    """The merge preview and the review queue, for a pack from a kiosk laptop at a fair."""
+    import datetime as dt
+    import uuid
+
+    from chapter_manager.device import DeviceIdentity
+    from chapter_manager.services import merge
+    from chapter_manager.services.events import EventData, create_event
+    from chapter_manager.services.people import PersonData, list_people
+    from chapter_manager.services.pledges import PledgeData, sign_up
+    from chapter_manager.storage import open_database
+    from ui.merge_dialog import MergeDialog, ReviewDialog
+
+    db, chapter = ctx.db, ctx.chapter_id
+    day = dt.datetime.now(dt.UTC).replace(hour=16, minute=0, second=0, microsecond=0)
+    fair = create_event(db, chapter, EventData(title="Feria de bienvenida: firma HeForShe", starts_at=day,
+                                               kind="pledge_drive"))
+    # Two people signed on the office laptop before; one of them signs again at the kiosk.
+    known = [p for p in list_people(db, chapter, limit=50) if p.email][:2]
+    sign_up(db, chapter, PersonData(given_names="María José", family_names="Hernández"),
+            PledgeData(event_id=fair.id, signed_at=day))
+    made = merge.export_for_kiosk(db, home / "kiosk.db", fair.id)
+    kiosk = open_database(made.path, device=DeviceIdentity(uuid.UUID(int=42), "Kiosk laptop 2"))
+    try:
+        names = [("Sofía", "Ramírez"), ("Diego", "Castillo"), ("Valentina", "Ortega"), ("Mateo", "Flores"),
+                 ("Camila", "Vargas"), ("Ana", "Kowalska"), ("Wei", "Zhang"), ("Yusuf", "Demir")]
+        for i in range(36):
+            given, family = names[i % len(names)]
+            sign_up(kiosk, made.chapter_id,
+                    PersonData(given_names=given, family_names=f"{family} {i}", email=f"firma{i}@alumnos.unam.mx"),
+                    PledgeData(event_id=made.event_id, signed_at=day + dt.timedelta(minutes=i),
+                               may_contact=i % 3 == 0))
+        for person in known:
+            sign_up(kiosk, made.chapter_id,
+                    PersonData(given_names=person.display_name, email=person.email.upper()),
+                    PledgeData(event_id=made.event_id, signed_at=day))
+        sign_up(kiosk, made.chapter_id, PersonData(given_names="MARIA JOSE", family_names="HERNANDEZ"),
+                PledgeData(event_id=made.event_id, signed_at=day + dt.timedelta(minutes=40)))
+        pack = merge.export_pack(kiosk, home / "kiosk-laptop-2.cmpack").path
+    finally:
+        kiosk.close()
+    dialog = MergeDialog(ctx, window, paths=[pack])
+    dialog.show()
+    deadline = time.monotonic() + 30
+    while dialog.summary is None and time.monotonic() < deadline:
+        settle(0.05)
+    save(dialog, "merge-preview")
+    dialog.merge()
+    deadline = time.monotonic() + 30
+    while (dialog.summary is None or dialog.summary.dry_run) and time.monotonic() < deadline:
+        settle(0.05)
+    save(dialog, "merge-done")
+    dialog.close()
+    reviews = ReviewDialog(ctx, window)
+    reviews.show()
+    save(reviews, "merge-review")
+    reviews.close()
 
 
 if __name__ == "__main__":

@@ -139,6 +139,11 @@ class MainWindow(QMainWindow):
         self.edit_chapter_action = self._action(tr("Chapter &details…"), self.edit_chapter, None, file)
         self._action(tr("Add a &demo chapter…"), self.add_demo, None, file)
         file.addSeparator()
+        self.merge_action = self._action(tr("&Merge sign-ups from another laptop…"), self.merge_signups,
+                                         "Ctrl+Shift+M", file)
+        self.review_action = self._action(tr("Review likely ma&tches…"), self.review_matches, None, file)
+        self.export_pack_action = self._action(tr("E&xport sign-up pack…"), self.export_pack, None, file)
+        file.addSeparator()
         self._action(tr("&Back up now"), self.backup_now, "Ctrl+Shift+B", file)
         self._action(tr("Restore from a &backup…"), self.restore_backup, None, file)
         self._action(tr("Backup &settings…"), self.backup_settings, None, file)
@@ -412,6 +417,48 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(tr("Demo chapter added."), 8000)
 
         tasks.run_task(self, tr("Adding a demo chapter"), work, on_done=done)
+
+    # ------------------------------------------------------------------ merging laptops
+    @Slot()
+    def merge_signups(self) -> None:
+        from .merge_dialog import MergeDialog
+
+        if self.ctx.chapter_id is None:
+            self.new_chapter()
+            return
+        MergeDialog(self.ctx, self).exec()
+
+    @Slot()
+    def review_matches(self) -> None:
+        from .merge_dialog import ReviewDialog
+
+        if self.ctx.chapter_id is not None:
+            ReviewDialog(self.ctx, self).exec()
+
+    @Slot()
+    def export_pack(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from .merge_dialog import pack_filter
+
+        if self.ctx.chapter_id is None:
+            return
+        name, _filter = QFileDialog.getSaveFileName(self, tr("Export sign-up pack"), "signups.cmpack", pack_filter())
+        if not name:
+            return
+        db, chapter = self.ctx.db, self.ctx.chapter_id
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            from chapter_manager.services.merge import export_pack
+
+            return export_pack(db, Path(name), chapter_id=chapter)
+
+        def done(written) -> None:  # type: ignore[no-untyped-def]
+            self.statusBar().showMessage(
+                tr("Wrote {file}: {people} people, {pledges} pledges.").format(
+                    file=written.path.name, people=written.people, pledges=written.pledges), 8000)
+
+        tasks.run_task(self, tr("Exporting sign-ups"), work, on_done=done)
 
     # ------------------------------------------------------------------ backups
     @Slot()

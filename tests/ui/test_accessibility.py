@@ -59,6 +59,7 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
     from ui.event_editor import EventDialog
     from ui.forum_editor import ForumDialog
     from ui.goal_dialog import GoalDialog
+    from ui.merge_dialog import MergeDialog, ReviewDialog
     from ui.opening import ChapterDialog
     from ui.person_editor import PersonDialog
     from ui.pledge_dialog import PledgeDialog
@@ -73,6 +74,8 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
         PledgeDialog(demo_ctx),
         GoalDialog(demo_ctx),
         ChapterDialog(demo_ctx.db),
+        MergeDialog(demo_ctx),
+        ReviewDialog(demo_ctx),
     ]
     problems = []
     for dialog in dialogs:

@@ -1,0 +1,198 @@
+"""Property tests of merging (hypothesis): several laptops' sign-ups, merged in any order.
+
+Each example plays a fair: a main database (maybe with sign-ups of its own) and two or
+three kiosk laptops (made with ``pack export --for-kiosk`` for one of two events), each
+with its own clock skew, where people sign up: people with an email and/or a student id
+(typed with different case and spaces on each laptop) and people who give only a name
+(three names to choose from, so the same names meet at the same event).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from merging import FAIR_DAY, MAIN_DEVICE, laptop, make_main, signup, state
+from sqlalchemy import select
+
+from chapter_manager.models import Attendance, MergeBatch, Person, Pledge
+from chapter_manager.services import merge
+from chapter_manager.storage import open_database
+
+NAMES = [("Ana", "López"), ("José", "Núñez"), ("Li", "Wei")]
+SPELLINGS = [lambda s: s, str.upper, lambda s: s.replace("ó", "o").replace("ú", "u").lower()]
+
+
+@dataclasses.dataclass(frozen=True)
+class Human:
+    name: int
+    email: bool
+    student_id: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class SignUp:
+    human: int
+    spelling: int
+    with_event: bool
+    contact: bool
+    publish: bool
+
+
+humans = st.lists(
+    st.builds(Human, st.integers(0, 2), st.booleans(), st.booleans()), min_size=1, max_size=5
+)
+
+
+def sign_ups(n_humans: int, most: int) -> st.SearchStrategy[list[SignUp]]:
+    return st.lists(
+        st.builds(SignUp, st.integers(0, n_humans - 1), st.integers(0, 2),
+                  st.booleans(), st.booleans(), st.booleans()),
+        max_size=most,
+    )
+
+
+@st.composite
+def fairs(draw):  # type: ignore[no-untyped-def]
+    people = draw(humans)
+    n = len(people)
+    laptops = draw(st.lists(
+        st.tuples(st.sampled_from([1, 2]), st.integers(-180, 180), sign_ups(n, 4).filter(bool)),
+        min_size=2, max_size=3,
+    ))
+    at_main = draw(sign_ups(n, 2))
+    return people, laptops, at_main
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("templates")
+    main = make_main(folder / "main.db")
+    try:
+        for event in (1, 2):
+            merge.export_for_kiosk(main, folder / f"kiosk-{event}.db", event)
+    finally:
+        main.close()
+    return folder
+
+
+def _sign(db, human: Human, number: int, s: SignUp, event_id: int, when: dt.datetime):  # type: ignore[no-untyped-def]
+    given, family = (SPELLINGS[s.spelling](part) for part in NAMES[human.name])
+    email = None
+    if human.email:
+        email = [f"h{number}@unam.mx", f"H{number}@UNAM.MX", f"  h{number}@Unam.mx "][s.spelling]
+    student_id = f"0{number}42" if human.student_id else None
+    return signup(db, given=given, family=family, email=email, student_id=student_id,
+                  event_id=event_id if s.with_event else None, when=when,
+                  contact=s.contact, publish=s.publish)
+
+
+def _identified(human: Human) -> bool:
+    return human.email or human.student_id
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(fair=fairs())
+def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair):
+    people, laptops, at_main = fair
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        base = folder / "base.db"
+        shutil.copyfile(templates / "main.db", base)
+        db = open_database(base, device=MAIN_DEVICE)
+        signed: list[tuple[Human, int, SignUp, int, dt.datetime]] = []
+        for i, s in enumerate(at_main):
+            when = FAIR_DAY + dt.timedelta(minutes=i)
+            _sign(db, people[s.human], s.human, s, 1, when)
+            signed.append((people[s.human], s.human, s, 1, when))
+        db.close()
+        packs = []
+        name_only_people = sum(not _identified(people[s.human]) for s in at_main)
+        for n, (event, skew, ups) in enumerate(laptops):
+            path = folder / f"kiosk{n}.db"
+            shutil.copyfile(templates / f"kiosk-{event}.db", path)
+            kiosk = open_database(path, device=laptop(n))
+            try:
+                for i, s in enumerate(ups):
+                    # Each laptop's clock is off by its own skew; its sign-ups are in order.
+                    when = FAIR_DAY + dt.timedelta(minutes=skew + i)
+                    outcome = _sign(kiosk, people[s.human], s.human, s, 1, when)
+                    name_only_people += outcome.new_person and not _identified(people[s.human])
+                    signed.append((people[s.human], s.human, s, event, when))
+                packs.append(merge.export_pack(kiosk, folder / f"{n}.cmpack").path)
+            finally:
+                kiosk.close()
+
+        forward, backward = folder / "forward.db", folder / "backward.db"
+        shutil.copyfile(base, forward)
+        shutil.copyfile(base, backward)
+        one = open_database(forward, device=MAIN_DEVICE)
+        other = open_database(backward, device=MAIN_DEVICE)
+        try:
+            before = state(one)
+            for pack in packs:  # one merge after another
+                merge.merge_packs(one, [pack])
+            merge.merge_packs(other, list(reversed(packs)))  # all at once, the other way round
+            after = state(one)
+
+            # Order-independent.
+            assert state(other) == after
+            # Idempotent: every pack again changes nothing, and records no merge.
+            batches = _count(one, MergeBatch)
+            again = merge.merge_packs(one, packs)
+            assert again.batch_id is None and not again.changed
+            assert state(one) == after and _count(one, MergeBatch) == batches
+
+            # No duplicate person for one email or one student id; no sign-up lost.
+            with one.read() as session:
+                rows = session.execute(select(Person.id, Person.email_key, Person.student_id)).all()
+                emails = [r.email_key for r in rows if r.email_key]
+                ids = [r.student_id for r in rows if r.student_id]
+                assert len(emails) == len(set(emails)) and len(ids) == len(set(ids))
+                assert sum(not (r.email_key or r.student_id) for r in rows) == name_only_people
+                pledges = {p.person_id: p for p in session.execute(select(Pledge)).scalars()}
+                attended = {(a.event_id, a.person_id) for a in session.execute(select(Attendance)).scalars()}
+                by_number: dict[int, int] = {}
+                for r in rows:
+                    for number in range(len(people)):
+                        if r.email_key == f"h{number}@unam.mx" or r.student_id == f"0{number}42":
+                            by_number[number] = r.id
+                for human, number, s, event, _when in signed:
+                    if not _identified(human):
+                        continue
+                    person = by_number[number]
+                    assert person in pledges  # one pledge: the person's
+                    if s.with_event:
+                        assert (event, person) in attended
+                # One pledge per person, the earliest signing, with only the consents every
+                # signing gave.
+                for number, person in by_number.items():
+                    theirs = [(w, s) for h, n, s, _e, w in signed if n == number]
+                    pledge = pledges[person]
+                    # Each place's sign-ups are in time order, so the earliest of all is
+                    # the first signing of some place: the pledge that place recorded.
+                    assert pledge.signed_at == min(w for w, _s in theirs)
+                    assert pledge.may_contact == all(s.contact for _w, s in theirs)
+                    assert pledge.may_publish_name == all(s.publish for _w, s in theirs)
+                assert len(pledges) == len(rows)
+
+            # The whole merge can be undone, newest first, back to where it started.
+            for batch in merge.list_merges(one, 1):
+                if batch.undone_at is None:
+                    merge.undo_merge(one, batch.id)
+            assert state(one) == before
+        finally:
+            one.close()
+            other.close()
+
+
+def _count(db, model) -> int:  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        return len(s.execute(select(model.id)).all())

@@ -1,0 +1,110 @@
+"""The merge dialog and the review queue, driven as an organiser would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from chapter_manager.device import DeviceIdentity
+from chapter_manager.models import Person
+from chapter_manager.services import merge
+from chapter_manager.services.events import EventData, create_event
+from chapter_manager.services.people import PersonData
+from chapter_manager.services.pledges import PledgeData, sign_up
+from chapter_manager.storage import open_database
+
+DAY = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
+KIOSK = DeviceIdentity(__import__("uuid").UUID(int=7), "kiosk 1")
+
+
+def people(db) -> int:  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        return len(s.execute(select(Person.id)).all())
+
+
+@pytest.fixture
+def pack(ctx, tmp_path):
+    event = create_event(ctx.db, ctx.chapter_id, EventData(title="Jornada de firmas", starts_at=DAY))
+    sign_up(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López"),
+            PledgeData(event_id=event.id, signed_at=DAY))
+    made = merge.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", event.id)
+    kiosk = open_database(made.path, device=KIOSK)
+    try:
+        for i in range(3):
+            sign_up(kiosk, made.chapter_id, PersonData(given_names=f"Nadia{i}", family_names="Kaur", email=f"n{i}@x.org"),
+                    PledgeData(event_id=made.event_id, signed_at=DAY))
+        sign_up(kiosk, made.chapter_id, PersonData(given_names="ANA", family_names="Lopez"),
+                PledgeData(event_id=made.event_id, signed_at=DAY))
+        return merge.export_pack(kiosk, tmp_path / "kiosk1.cmpack").path
+    finally:
+        kiosk.close()
+
+
+def test_preview_then_merge_then_undo(ctx, qtbot, pack):
+    from ui.merge_dialog import MergeDialog
+
+    before = people(ctx.db)
+    dialog = MergeDialog(ctx, paths=[pack])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=10_000)
+    assert dialog.summary.dry_run and dialog.summary.new_people == 4
+    assert people(ctx.db) == before  # the preview changed nothing
+    assert dialog.merge_button.isEnabled() and dialog.merge_button.isDefault()
+    labels = [dialog.table.item(i, 0).text() for i in range(dialog.table.rowCount())]
+    assert "New people" in labels and any("review" in text for text in labels)
+    assert "“ANA Lopez” may be “Ana López”" in dialog.details.text()
+
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.summary is not None and not dialog.summary.dry_run, timeout=10_000)
+    assert people(ctx.db) == before + 4
+    assert not dialog.merge_button.isEnabled()  # merging again needs a new preview
+    assert dialog.review_button.isVisible()
+    assert ctx.undo_text() == "merge of 1 pack(s)"
+    ctx.undo()
+    assert people(ctx.db) == before
+
+
+def test_a_refused_pack_says_why_and_cannot_be_merged(ctx, qtbot, pack, tmp_path):
+    from ui.merge_dialog import MergeDialog
+
+    broken = tmp_path / "broken.cmpack"
+    broken.write_bytes(pack.read_bytes()[:-5000])
+    dialog = MergeDialog(ctx, paths=[broken])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "Nothing was merged" in dialog.status.text(), timeout=10_000)
+    assert "incomplete" in dialog.status.text()
+    assert not dialog.merge_button.isEnabled()
+    # Removing it and adding the good pack brings the preview back.
+    dialog.pack_list.setCurrentRow(0)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    dialog.add_paths([pack])
+    qtbot.waitUntil(lambda: dialog.merge_button.isEnabled(), timeout=10_000)
+
+
+def test_review_queue_same_person_and_keep_separate(ctx, qtbot, pack, tmp_path):
+    from ui.merge_dialog import ReviewDialog
+
+    merge.merge_packs(ctx.db, [pack])
+    before = people(ctx.db)
+    dialog = ReviewDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.table.rowCount() == 1
+    assert dialog.table.item(0, 0).text() == "ANA Lopez" and dialog.table.item(0, 2).text() == "Ana López"
+    assert dialog.table.item(0, 4).text() == "Jornada de firmas"
+    qtbot.mouseClick(dialog.same_button, Qt.MouseButton.LeftButton)
+    assert people(ctx.db) == before - 1
+    assert dialog.table.rowCount() == 0 and dialog.empty.isVisible()
+    assert not dialog.same_button.isEnabled()
+
+
+def test_file_menu_has_the_merge_commands(window):
+    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "&Merge sign-ups from another laptop…" in texts
+    assert "Review likely ma&tches…" in texts
+    assert window.merge_action.shortcut().toString() == "Ctrl+Shift+M"

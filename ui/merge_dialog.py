@@ -1,0 +1,322 @@
+"""Merging sign-ups from other laptops: choose packs, preview, merge; and the review queue.
+
+The preview is the real merge run on a worker and rolled back (``merge_packs(dry_run=
+True)``), so what it shows is what the merge will do; nothing changes until "Merge".  A
+merge can be undone as a whole with Edit ▸ Undo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from chapter_manager.services.merge import MergeSummary
+
+from . import tasks
+from .context import AppContext
+from .forms import fmt_datetime
+from .i18n import tr
+
+
+def pack_filter() -> str:
+    return tr("Sign-up packs (*.cmpack);;All files (*)")
+
+
+class MergeDialog(QDialog):
+    """File ▸ Merge sign-ups from another laptop…"""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, paths: list[Path] | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.paths: list[Path] = []
+        self.previewed: list[Path] | None = None
+        self.summary: MergeSummary | None = None
+        self.task: tasks.Task | None = None
+        self.setWindowTitle(self.tr("Merge sign-ups from another laptop"))
+
+        intro = QLabel(self.tr(
+            "Choose the sign-up packs made on the other laptops (chapter-manager pack export). "
+            "The preview shows what the merge will do; nothing changes until you merge."))
+        intro.setWordWrap(True)
+        self.pack_list = QListWidget()
+        self.pack_list.setAccessibleName(self.tr("Packs to merge"))
+        self.pack_list.setMaximumHeight(84)
+        self.add_button = QPushButton(self.tr("&Add packs…"))
+        self.add_button.clicked.connect(self.choose_packs)
+        self.remove_button = QPushButton(self.tr("&Remove"))
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.preview_button = QPushButton(self.tr("&Preview"))
+        self.preview_button.clicked.connect(self.preview)
+        pack_buttons = QVBoxLayout()
+        for button in (self.add_button, self.remove_button, self.preview_button):
+            pack_buttons.addWidget(button)
+        pack_buttons.addStretch(1)
+        packs_row = QHBoxLayout()
+        packs_row.addWidget(self.pack_list, 1)
+        packs_row.addLayout(pack_buttons)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = QTableWidget(0, 2)
+        self.table.setAccessibleName(self.tr("What the merge does"))
+        self.table.setHorizontalHeaderLabels([self.tr("What"), self.tr("Count")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.buttons = QDialogButtonBox()
+        self.merge_button = self.buttons.addButton(self.tr("&Merge"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.merge_button.setEnabled(False)
+        self.merge_button.clicked.connect(self.merge)
+        self.review_button = self.buttons.addButton(self.tr("Review likely &matches…"),
+                                                    QDialogButtonBox.ButtonRole.ActionRole)
+        self.review_button.setVisible(False)
+        self.review_button.clicked.connect(self.open_reviews)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(packs_row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
+        layout.addWidget(self.buttons)
+        self.resize(640, 620)
+        if paths:
+            self.add_paths(paths)
+        self._refresh()
+
+    # ------------------------------------------------------------ packs
+    @Slot()
+    def choose_packs(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(self, self.tr("Choose sign-up packs"), "", pack_filter())
+        self.add_paths([Path(n) for n in names])
+
+    def add_paths(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path not in self.paths:
+                self.paths.append(path)
+        self._packs_changed()
+
+    @Slot()
+    def remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.pack_list.selectedIndexes()}, reverse=True)
+        for row in rows:
+            del self.paths[row]
+        self._packs_changed()
+
+    def _packs_changed(self) -> None:
+        self.pack_list.clear()
+        for path in self.paths:
+            self.pack_list.addItem(path.name)
+        self.summary, self.previewed = None, None
+        self.status.setText("")
+        self.table.setRowCount(0)
+        self.details.setText("")
+        self._refresh()
+        if self.paths:
+            self.preview()
+
+    def _refresh(self) -> None:
+        busy = self.task is not None and not self.task.done
+        self.add_button.setEnabled(not busy)
+        self.remove_button.setEnabled(not busy and bool(self.paths))
+        self.preview_button.setEnabled(not busy and bool(self.paths))
+        ready = (not busy and self.summary is not None and self.summary.dry_run
+                 and self.previewed == self.paths and self.summary.changed)
+        self.merge_button.setEnabled(bool(ready))
+        self.merge_button.setDefault(bool(ready))
+
+    # ------------------------------------------------------------ preview and merge
+    def _run(self, dry_run: bool) -> None:
+        from chapter_manager.services.merge import merge_packs
+
+        db, chapter, paths = self.ctx.db, self.ctx.require_chapter(), list(self.paths)
+
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            return merge_packs(db, paths, chapter_id=chapter, dry_run=dry_run, progress=progress, cancel=cancel)
+
+        def done(summary: MergeSummary) -> None:
+            self.task = None
+            self.previewed = paths
+            self._show(summary)
+
+        def failed(error: BaseException) -> None:
+            from .errors import describe
+
+            self.task = None
+            self.summary = None
+            self.table.setRowCount(0)
+            self.details.setText("")
+            self.status.setText(self.tr("Nothing was merged: {why}").format(why=describe(error)))
+            self._refresh()
+
+        def cancelled() -> None:
+            self.task = None
+            self.status.setText(self.tr("Cancelled; nothing was changed."))
+            self._refresh()
+
+        title = self.tr("Previewing the merge") if dry_run else self.tr("Merging sign-ups")
+        self.status.setText(title + "…")
+        self.task = tasks.run_task(self, title, work, on_done=done, on_error=failed, on_cancelled=cancelled)
+        self._refresh()
+
+    @Slot()
+    def preview(self) -> None:
+        if self.paths:
+            self._run(dry_run=True)
+
+    @Slot()
+    def merge(self) -> None:
+        if self.merge_button.isEnabled():
+            self._run(dry_run=False)
+
+    def _show(self, summary: MergeSummary) -> None:
+        self.summary = summary
+        if summary.dry_run:
+            self.status.setText(
+                self.tr("Preview: nothing has changed yet. Merging will do this:") if summary.changed
+                else self.tr("Nothing new: everything in these packs is here already."))
+        else:
+            self.status.setText(self.tr("Merged. Edit ▸ Undo takes the whole merge back."))
+        # New people and new pledges always; the other lines when they happen.
+        rows = [line for i, line in enumerate(summary.lines()) if line[1] or i < 2]
+        self.table.setRowCount(len(rows))
+        for i, (label, n) in enumerate(rows):
+            self.table.setItem(i, 0, QTableWidgetItem(label))
+            number = QTableWidgetItem(f"{n:,}")
+            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(i, 1, number)
+        lines = []
+        for p in summary.packs:
+            lines.append(self.tr("{file}: from {device}, made {when}: {people} people, {pledges} pledges").format(
+                file=p.file, device=p.device_name or self.tr("another laptop"), when=fmt_datetime(p.made_at),
+                people=p.people, pledges=p.pledges))
+        for e in summary.events:
+            lines.append(self.tr("Event “{title}”: {how}").format(title=e.title, how=e.how_label))
+        for r in summary.reviews[:5]:
+            lines.append(self.tr("To review: “{a}” may be “{b}”").format(a=r.newcomer, b=r.candidate))
+        if len(summary.reviews) > 5:
+            lines.append(self.tr("…and {n} more to review").format(n=len(summary.reviews) - 5))
+        self.details.setText("\n".join(lines))
+        if not summary.dry_run and summary.batch_id is not None:
+            from chapter_manager.services.merge import undo_merge
+
+            db, batch = self.ctx.db, summary.batch_id
+            self.ctx.push_undo(self.tr("merge of {n} pack(s)").format(n=len(summary.packs)),
+                               lambda: (undo_merge(db, batch), self.ctx.changed("all")))
+            self.ctx.changed("all")
+            self.review_button.setVisible(summary.queued_for_review > 0)
+        self._refresh()
+
+    @Slot()
+    def open_reviews(self) -> None:
+        ReviewDialog(self.ctx, self).exec()
+
+
+class ReviewDialog(QDialog):
+    """File ▸ Review likely matches…: people with the same name at the same event."""
+
+    COLUMNS = 5
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Likely matches to review"))
+        intro = QLabel(self.tr(
+            "A merge found people with the same name at the same event, without an email or "
+            "student id to tell. Are they the same person?"))
+        intro.setWordWrap(True)
+        self.table = QTableWidget(0, self.COLUMNS)
+        self.table.setAccessibleName(self.tr("Likely matches"))
+        self.table.setHorizontalHeaderLabels([
+            self.tr("Added by the merge"), self.tr("Email · student id"), self.tr("Already here"),
+            self.tr("Email · student id"), self.tr("Event")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._refresh)
+        self.empty = QLabel(self.tr("Nothing to review."))
+        self.same_button = QPushButton(self.tr("&Same person: merge them"))
+        self.same_button.clicked.connect(lambda: self.settle(True))
+        self.separate_button = QPushButton(self.tr("&Keep separate"))
+        self.separate_button.clicked.connect(lambda: self.settle(False))
+        row = QHBoxLayout()
+        row.addWidget(self.same_button)
+        row.addWidget(self.separate_button)
+        row.addStretch(1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addLayout(row)
+        layout.addWidget(buttons)
+        self.resize(820, 420)
+        self.reviews: list = []  # type: ignore[type-arg]
+        self.reload()
+
+    def reload(self) -> None:
+        from chapter_manager.services.merge import list_reviews
+
+        self.reviews = list_reviews(self.ctx.db, self.ctx.require_chapter())
+        self.table.setRowCount(len(self.reviews))
+        for i, r in enumerate(self.reviews):
+            for j, text in enumerate((r.person_name, r.person_details, r.candidate_name,
+                                      r.candidate_details, r.event_title)):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.empty.setVisible(not self.reviews)
+        if self.reviews:
+            self.table.selectRow(0)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        chosen = bool(self.table.selectedIndexes())
+        self.same_button.setEnabled(chosen)
+        self.separate_button.setEnabled(chosen)
+
+    @Slot()
+    def settle(self, same_person: bool) -> None:
+        from chapter_manager.errors import ChapterError
+        from chapter_manager.services.merge import resolve_review
+
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if not rows:
+            return
+        review = self.reviews[min(rows)]
+        try:
+            resolve_review(self.ctx.db, review.id, same_person=same_person)
+        except ChapterError as error:
+            from .errors import show_error
+
+            show_error(self, error)
+        self.ctx.changed("people")
+        self.reload()
