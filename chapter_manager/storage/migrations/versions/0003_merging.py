@@ -83,10 +83,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_merge_rows_batch_id'), ['batch_id'], unique=False)
 
     op.create_table('person_aliases',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uuid', UUIDType(length=16), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_person_aliases_person_id_people'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('uuid', name=op.f('pk_person_aliases'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_person_aliases')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_person_aliases_uuid'))
     )
     with op.batch_alter_table('person_aliases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_aliases_person_id'), ['person_id'], unique=False)
