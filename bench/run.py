@@ -118,6 +118,129 @@ def big_database(members: int, pledges: int) -> Path:
     return path
 
 
+# --------------------------------------------------------------------------- merging laptops
+
+
+def _merge_packs(base: Path, folder: Path, packs: int, size: int) -> list[Path]:
+    """``packs`` sign-up packs of ``size`` sign-ups each, from kiosk laptops at one event.
+
+    Of each laptop's sign-ups, 8 % are people already in the main database (their email,
+    typed in capitals), 2 % signed on another laptop too, the rest are new.  Built once.
+    """
+    from chapter_manager.device import DeviceIdentity
+    from chapter_manager.models import RecordSource
+    from chapter_manager.services import merge
+    from chapter_manager.services.people import PersonData
+    from chapter_manager.services.pledges import PledgeData, sign_up
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"kiosk-{k}-{size}.cmpack" for k in range(packs)]
+    if all(p.exists() for p in paths):
+        return paths
+    with sqlite3.connect(f"file:{base}?mode=ro", uri=True) as conn:
+        event = conn.execute("SELECT max(id) FROM events").fetchone()[0]
+        known = [r[0] for r in conn.execute(
+            "SELECT email FROM people WHERE email IS NOT NULL ORDER BY id LIMIT ?", (packs * size,))]
+    rng = random.Random(11)
+    print(f"  building {packs} packs of {size:,} sign-ups (once)...", flush=True)
+    with open_database(base) as db:
+        for k, path in enumerate(paths):
+            kiosk_path = folder / f"kiosk-{k}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{kiosk_path}{suffix}").unlink(missing_ok=True)
+            made = merge.export_for_kiosk(db, kiosk_path, event)
+            device = DeviceIdentity(uuid.UUID(int=0xB0 + k), f"kiosk {k}")
+            start = dt.datetime(2026, 9, 1, 10, tzinfo=dt.UTC) + dt.timedelta(minutes=rng.randint(-90, 90))
+            with open_database(kiosk_path, device=device) as kiosk:
+                for i in range(size):
+                    roll = rng.random()
+                    if roll < 0.08:
+                        email = rng.choice(known).upper()
+                    elif roll < 0.10:
+                        email = f"shared{rng.randrange(size // 10)}@bench.example"
+                    else:
+                        email = f"k{k}-{i}@bench.example"
+                    sign_up(kiosk, made.chapter_id,
+                            PersonData(given_names=f"Nombre{i}", family_names=f"Apellido{k}", email=email),
+                            PledgeData(event_id=made.event_id, signed_at=start + dt.timedelta(seconds=7 * i),
+                                       may_contact=rng.random() < 0.5, source=RecordSource.KIOSK))
+                merge.export_pack(kiosk, path)
+            print(f"\r    pack {k + 1}/{packs}", end="", flush=True)
+    print()
+    return paths
+
+
+def bench_merge(big: Path, packs: int, size: int) -> None:
+    """Merging ``packs`` packs into a copy of ``big``, against raw inserts of the same rows."""
+    from chapter_manager.services import merge
+
+    work = DATA / "merge"
+    work.mkdir(parents=True, exist_ok=True)
+    base = work / f"base-{big.name}"
+    if not base.exists():
+        # A copy: the shared database is never opened by this (newer-schema) code.
+        shutil.copyfile(big, work / "copying.db")
+        with open_database(work / "copying.db"):
+            pass  # brought to this schema once
+        os.replace(work / "copying.db", base)
+    paths = _merge_packs(base, work / "packs", packs, size)
+
+    target = work / "merged.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(base, target)
+    with open_database(target) as db:
+        gc.collect()
+        t = time.perf_counter()
+        preview = merge.merge_packs(db, paths, dry_run=True)
+        preview_s = time.perf_counter() - t
+        t = time.perf_counter()
+        summary = merge.merge_packs(db, paths)
+        ours = time.perf_counter() - t
+        t = time.perf_counter()
+        again = merge.merge_packs(db, paths)
+        again_s = time.perf_counter() - t
+        assert again.batch_id is None and preview.counts() == summary.counts()
+        note = (f"{packs} packs x {size:,}: {summary.new_people:,} new people, {summary.matched_people:,} "
+                f"matched, {summary.new_pledges:,} pledges, {summary.new_attendance:,} attendance")
+        with db.raw_sqlite() as conn:
+            inserted = {
+                table: [row for row in conn.execute(
+                    f"SELECT t.* FROM {table} t JOIN merge_rows m ON m.row_id = t.id "  # noqa: S608
+                    f"WHERE m.batch_id = ? AND m.table_name = ? AND m.before IS NULL ORDER BY t.id",
+                    (summary.batch_id, table))]
+                for table in ("people", "pledges", "attendance")
+            }
+            columns = {table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+                       for table in inserted}
+        t = time.perf_counter()
+        merge.undo_merge(db, summary.batch_id)
+        undo_s = time.perf_counter() - t
+
+    # Baseline: the same rows inserted with sqlite3's executemany, one transaction.
+    raw_target = work / "raw.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{raw_target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(base, raw_target)
+    conn = raw_connect(raw_target)
+    try:
+        gc.collect()
+        t = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        for table in ("people", "pledges", "attendance"):
+            marks = ", ".join("?" * len(columns[table]))
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", inserted[table])  # noqa: S608
+        conn.execute("COMMIT")
+        baseline = time.perf_counter() - t
+    finally:
+        conn.close()
+    record(f"merge: {packs} packs of {size:,} sign-ups into {big.stem.split('-')[1]} people",
+           ours, baseline, "s", "< 10 s", note)
+    record("merge: preview of the same (rolled back)", preview_s, None, "s", "< 10 s", "")
+    record("merge: the same packs again (nothing to do)", again_s, None, "s", "< 5 s", "")
+    record("merge: undo the whole merge", undo_s, None, "s", "< 5 s", "")
+
+
 # --------------------------------------------------------------------------- bulk insert
 
 
@@ -431,7 +554,7 @@ def bench_gui(path: Path, members_db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", nargs="*", choices=["bulk", "kiosk", "search", "open", "gui"])
+    parser.add_argument("--only", nargs="*", choices=["bulk", "kiosk", "search", "open", "gui", "merge"])
     args = parser.parse_args()
     only = set(args.only or ["bulk", "kiosk", "search", "open", "gui"])
     members, pledges = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
@@ -448,6 +571,8 @@ def main() -> None:
         bench_open(big_database(members, pledges))
     if "gui" in only:
         bench_gui(big_database(members, pledges), big_database(members, members))
+    if "merge" in only:
+        bench_merge(big_database(members, members), 3 if args.quick else 10, 500 if args.quick else 5000)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps({"machine": info, "results": RESULTS}, indent=2))
     print("\n| benchmark | ours | baseline | unit | target | note |\n|---|---|---|---|---|---|")

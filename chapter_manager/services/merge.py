@@ -86,6 +86,12 @@ class _Rollback(Exception):
         self.summary = summary
 
 
+def _dicts(result: Any) -> list[dict[str, Any]]:
+    """Rows as dictionaries (the keys made once, not per row)."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
+
+
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
@@ -301,16 +307,16 @@ class _Merger:
             self.chapter = chapter
             their_chapter = chapters[0]["id"]
             order = (lambda t: (t.c.device_id, t.c.device_seq, t.c.id))
-            events = [dict(r._mapping) for r in theirs.execute(
-                select(_events).where(_events.c.chapter_id == their_chapter).order_by(*order(_events)))]
-            people = [dict(r._mapping) for r in theirs.execute(
-                select(_people).where(_people.c.chapter_id == their_chapter).order_by(*order(_people)))]
-            pledges = [dict(r._mapping) for r in theirs.execute(
-                select(_pledges).where(_pledges.c.chapter_id == their_chapter).order_by(*order(_pledges)))]
-            attendance = [dict(r._mapping) for r in theirs.execute(
+            events = _dicts(theirs.execute(
+                select(_events).where(_events.c.chapter_id == their_chapter).order_by(*order(_events))))
+            people = _dicts(theirs.execute(
+                select(_people).where(_people.c.chapter_id == their_chapter).order_by(*order(_people))))
+            pledges = _dicts(theirs.execute(
+                select(_pledges).where(_pledges.c.chapter_id == their_chapter).order_by(*order(_pledges))))
+            attendance = _dicts(theirs.execute(
                 select(_attendance).join(_events, _events.c.id == _attendance.c.event_id)
-                .where(_events.c.chapter_id == their_chapter).order_by(*order(_attendance)))]
-            devices = [dict(r._mapping) for r in theirs.execute(select(Device.__table__))]
+                .where(_events.c.chapter_id == their_chapter).order_by(*order(_attendance))))
+            devices = _dicts(theirs.execute(select(Device.__table__)))
         s.packs.append(PackContents(
             pack.path.name, pack.header.device_id, pack.header.device_name, pack.header.made_at,
             len(people), len(pledges), len(attendance),
@@ -564,11 +570,11 @@ class _Merger:
         s.refused_signups += len(pledges) - len(wanted)
         targets = sorted({person_map[p["person_id"]] for p in wanted})
         existing: dict[int, dict[str, Any]] = {}
-        cols = (pc.id, pc.person_id, pc.uuid, pc.signed_at, pc.may_contact, pc.may_publish_name,
-                *(pc[c] for c in _PLEDGE_CONTENT if c not in ("uuid", "signed_at")), pc.updated_at)
+        cols = (pc.id, pc.person_id, pc.uuid, pc.signed_at, pc.may_contact, pc.may_publish_name)
         for chunk in _chunks(targets):
-            for r in conn.execute(select(*cols).where(pc.chapter_id == chapter.id, pc.person_id.in_(chunk))):
-                existing[r.person_id] = dict(r._mapping)
+            for r in _dicts(conn.execute(select(*cols).where(pc.chapter_id == chapter.id,
+                                                             pc.person_id.in_(chunk)))):
+                existing[r["person_id"]] = r
         new_rows = []
         for p in wanted:
             person = person_map[p["person_id"]]
@@ -615,7 +621,8 @@ class _Merger:
                 s.consents_withdrawn += 1
             if changes:
                 changes["updated_at"] = utcnow()
-                before = {k: mine[k] for k in changes}
+                row = conn.execute(select(*(pc[k] for k in changes)).where(pc.id == mine["id"])).one()
+                before = dict(zip(changes, row, strict=True))
                 conn.execute(update(_pledges).where(pc.id == mine["id"]).values(**changes))
                 self.changed.append(("pledges", mine["id"], _to_json(_pledges, before)))
                 mine.update(changes)
@@ -640,8 +647,9 @@ class _Merger:
         for chunk in _chunks(targets):
             seen.update((r[0], r[1]) for r in conn.execute(
                 select(ac.event_id, ac.person_id).where(ac.person_id.in_(chunk))))
+        fresh = [a for a in wanted if (event_map[a["event_id"]], person_map[a["person_id"]]) not in seen]
         known_uuids: set[uuid.UUID] = set()
-        for chunk in _chunks([a["uuid"] for a in wanted]):
+        for chunk in _chunks([a["uuid"] for a in fresh]):
             known_uuids.update(r[0] for r in conn.execute(select(ac.uuid).where(ac.uuid.in_(chunk))))
         rows = []
         for a in wanted:
