@@ -13,7 +13,7 @@ from chapter_manager.device import DeviceIdentity
 from chapter_manager.models import Attendance, Event, MergeReview, Person, Pledge, RecordSource
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event
-from chapter_manager.services.merge import export_for_kiosk, export_pack
+from chapter_manager.services.merge import export_pack
 from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData, sign_up
 from chapter_manager.storage import open_database
@@ -38,11 +38,6 @@ def make_main(path: Path):  # type: ignore[no-untyped-def]
 def copy_db(template: Path, to: Path, device: DeviceIdentity):  # type: ignore[no-untyped-def]
     shutil.copyfile(template, to)
     return open_database(to, device=device)
-
-
-def make_kiosk(main, path: Path, event_id: int, device: DeviceIdentity):  # type: ignore[no-untyped-def]
-    export_for_kiosk(main, path, event_id)
-    return open_database(path, device=device)
 
 
 def signup(db, *, given="Ana", family="López", email=None, student_id=None, event_id=1,  # type: ignore[no-untyped-def]

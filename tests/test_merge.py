@@ -13,7 +13,6 @@ from merging import (
     MAIN_DEVICE,
     copy_db,
     laptop,
-    make_kiosk,
     make_main,
     pack_of,
     signup,

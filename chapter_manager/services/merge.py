@@ -306,7 +306,11 @@ class _Merger:
                 )
             self.chapter = chapter
             their_chapter = chapters[0]["id"]
-            order = (lambda t: (t.c.device_id, t.c.device_seq, t.c.id))
+
+            def order(t: Any) -> tuple[Any, ...]:
+                # Each device's own order (its sequence), never the clocks.
+                return (t.c.device_id, t.c.device_seq, t.c.id)
+
             events = _dicts(theirs.execute(
                 select(_events).where(_events.c.chapter_id == their_chapter).order_by(*order(_events))))
             people = _dicts(theirs.execute(
