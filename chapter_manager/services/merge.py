@@ -131,7 +131,6 @@ class EventMatch:
 class ReviewPair:
     newcomer: str
     candidate: str
-    event: str
 
 
 @dataclass
@@ -523,7 +522,7 @@ class _Merger:
             s.queued_for_review += 1
             s.reviews.append(ReviewPair(
                 _name(people[newcomer]["given_names"], people[newcomer]["family_names"]),
-                _name(people[candidate]["given_names"], people[candidate]["family_names"]), ""))
+                _name(people[candidate]["given_names"], people[candidate]["family_names"])))
 
     def _fill_identifiers(self, matched: list[tuple[dict[str, Any], int]],
                           by_email: dict[str, int], by_sid: dict[str, int]) -> None:
