@@ -188,9 +188,28 @@ def test_same_name_at_the_same_event_is_queued_never_merged(main, kiosks, tmp_pa
     kept = merge.resolve_review(main, reviews[0].id, same_person=True)
     assert count(main, Person) == 2 and count(main, Pledge) == 2 and count(main, Attendance) == 1
     assert kept == reviews[0].candidate_id
+    with main.read() as s:
+        assert s.get(Person, kept).given_names == "Ana"  # the entry already here stays
     again = merge.merge_packs(main, [tmp_path / "k.cmpack"])
     assert again.new_people == 0 and again.queued_for_review == 0 and again.batch_id is None
     assert merge.list_reviews(main, 1) == []
+
+
+def test_same_person_gains_the_newcomers_email_and_a_later_pack_finds_them(main, kiosks, tmp_path):
+    signup(main, given="Ana", family="López")
+    signup(kiosks[0], given="Ana", family="Lopez", email="ana@x.org", contact=True)
+    merge.merge_packs(main, [pack_of(kiosks[0], tmp_path / "k.cmpack")])
+    (review,) = merge.list_reviews(main, 1)
+    assert review.person_details == "ana@x.org" and review.candidate_details == "no email or student id"
+    kept = merge.resolve_review(main, review.id, same_person=True)
+    with main.read() as s:
+        person = s.get(Person, kept)
+        assert (person.email, person.email_key) == ("ana@x.org", "ana@x.org")
+        assert "ana@x.org" in person.search_text
+        assert s.execute(select(Pledge.may_contact)).scalar_one() is False  # both had to allow it
+    signup(kiosks[1], given="Ana", family="López", email="ANA@x.org")
+    later = merge.merge_packs(main, [pack_of(kiosks[1], tmp_path / "k2.cmpack")])
+    assert later.matched_people == 1 and later.new_people == 0 and count(main, Person) == 1
 
 
 def test_keep_separate_is_not_asked_again(main, kiosks, tmp_path):
@@ -299,6 +318,17 @@ def test_pack_for_another_chapter_is_refused_unless_chosen(main, tmp_path):
         other.close()
     with pytest.raises(PackRefused, match="HeForShe Sorbonne"):
         merge.merge_packs(main, [pack])
+    assert count(main, Person) == 0
+    summary = merge.merge_packs(main, [pack], chapter_id=1)  # the organiser's choice
+    assert summary.new_people == 1 and summary.packs[0].chapter == "HeForShe Sorbonne"
+
+
+def test_a_pack_is_never_poured_into_another_chapter_here(main, kiosks, tmp_path):
+    second = create_chapter(main, ChapterData(name="HeForShe Sorbonne", country="FR"))
+    signup(kiosks[0], given="A", family="A", email="a@x.org")
+    pack = pack_of(kiosks[0], tmp_path / "k.cmpack")
+    with pytest.raises(PackRefused, match="not of “HeForShe Sorbonne”"):
+        merge.merge_packs(main, [pack], chapter_id=second.id)
     assert count(main, Person) == 0
     assert merge.merge_packs(main, [pack], chapter_id=1).new_people == 1
 

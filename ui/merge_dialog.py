@@ -213,9 +213,10 @@ class MergeDialog(QDialog):
             self.table.setItem(i, 1, number)
         lines = []
         for p in summary.packs:
-            lines.append(self.tr("{file}: from {device}, made {when}: {people} people, {pledges} pledges").format(
-                file=p.file, device=p.device_name or self.tr("another laptop"), when=fmt_datetime(p.made_at),
-                people=p.people, pledges=p.pledges))
+            lines.append(self.tr(
+                "{file}: “{chapter}” from {device}, made {when}: {people} people, {pledges} pledges").format(
+                file=p.file, chapter=p.chapter, device=p.device_name or self.tr("another laptop"),
+                when=fmt_datetime(p.made_at), people=p.people, pledges=p.pledges))
         for e in summary.events:
             lines.append(self.tr("Event “{title}”: {how}").format(title=e.title, how=e.how_label))
         for r in summary.reviews[:5]:

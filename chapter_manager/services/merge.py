@@ -103,6 +103,7 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
 @dataclass(frozen=True)
 class PackContents:
     file: str
+    chapter: str  # the chapter's name in the pack
     device_id: uuid.UUID
     device_name: str
     made_at: dt.datetime
@@ -276,22 +277,30 @@ class _Merger:
             )
         theirs = rows[0]
         conn = self.conn
-        if self.chapter_id is not None:
-            found = conn.execute(select(Chapter.__table__).where(Chapter.id == self.chapter_id)).first()
-            if found is None:
-                raise NotFound(_("There is no chapter with id {id}.").format(id=self.chapter_id))
-            return found
-        found = conn.execute(select(Chapter.__table__).where(Chapter.uuid == theirs["uuid"])).first()
-        if found is not None:
-            return found
-        same = [r for r in conn.execute(select(Chapter.__table__)) if fold(r.name) == fold(theirs["name"])]
-        if len(same) == 1:
-            return same[0]
-        raise PackRefused(
-            _("{name} holds sign-ups for the chapter “{chapter}”, which this database does not "
-              "have; nothing was merged. Choose the chapter to merge them into.").format(
-                name=name, chapter=theirs["name"])
-        )
+        table = Chapter.__table__
+        found = conn.execute(select(table).where(table.c.uuid == theirs["uuid"])).first()
+        if found is None:
+            same = [r for r in conn.execute(select(table)) if fold(r.name) == fold(theirs["name"])]
+            found = same[0] if len(same) == 1 else None
+        if self.chapter_id is None:
+            if found is not None:
+                return found
+            raise PackRefused(
+                _("{name} holds sign-ups for the chapter “{chapter}”, which this database does not "
+                  "have; nothing was merged. Choose the chapter to merge them into.").format(
+                    name=name, chapter=theirs["name"])
+            )
+        chosen = conn.execute(select(table).where(table.c.id == self.chapter_id)).first()
+        if chosen is None:
+            raise NotFound(_("There is no chapter with id {id}.").format(id=self.chapter_id))
+        if found is not None and found.id != chosen.id:
+            # The pack's own chapter is here too: never pour it into another one.
+            raise PackRefused(
+                _("{name} holds sign-ups of the chapter “{chapter}”, not of “{chosen}”; nothing "
+                  "was merged. Switch to “{chapter}” to merge it.").format(
+                    name=name, chapter=found.name, chosen=chosen.name)
+            )
+        return chosen
 
     # ------------------------------------------------------------ one pack
     def merge_pack(self, pack: OpenedPack, done: float, share: float) -> None:
@@ -321,7 +330,7 @@ class _Merger:
                 .where(_events.c.chapter_id == their_chapter).order_by(*order(_attendance))))
             devices = _dicts(theirs.execute(select(Device.__table__)))
         s.packs.append(PackContents(
-            pack.path.name, pack.header.device_id, pack.header.device_name, pack.header.made_at,
+            pack.path.name, chapters[0]["name"], pack.header.device_id, pack.header.device_name, pack.header.made_at,
             len(people), len(pledges), len(attendance),
         ))
         self.check()
