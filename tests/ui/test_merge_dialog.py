@@ -108,3 +108,18 @@ def test_file_menu_has_the_merge_commands(window):
     assert "&Merge sign-ups from another laptop…" in texts
     assert "Review likely ma&tches…" in texts
     assert window.merge_action.shortcut().toString() == "Ctrl+Shift+M"
+
+
+def test_file_export_sign_up_pack(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    sign_up(window.ctx.db, window.ctx.chapter_id, PersonData(given_names="Ana", family_names="López", email="a@x.org"),
+            PledgeData(signed_at=DAY))
+    target = tmp_path / "out.cmpack"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_pack_action.trigger()
+    qtbot.waitUntil(lambda: "Wrote out.cmpack" in window.statusBar().currentMessage(), timeout=10_000)
+    from chapter_manager.storage.packs import open_pack
+
+    with open_pack(target) as pack:
+        assert pack.header.device_id == window.ctx.db.device.id
