@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..errors import ChapterError, NotFound
@@ -588,6 +588,8 @@ class _Merger:
                                                              pc.person_id.in_(chunk)))):
                 existing[r["person_id"]] = r
         new_rows = []
+        pending: dict[int, dict[str, Any]] = {}  # pledge id -> its changes
+        now = utcnow()
         for p in wanted:
             person = person_map[p["person_id"]]
             event = event_map.get(p["event_id"]) if p["event_id"] is not None else None
@@ -632,12 +634,10 @@ class _Merger:
                 changes["may_contact"], changes["may_publish_name"] = contact, publish
                 s.consents_withdrawn += 1
             if changes:
-                changes["updated_at"] = utcnow()
-                row = conn.execute(select(*(pc[k] for k in changes)).where(pc.id == mine["id"])).one()
-                before = dict(zip(changes, row, strict=True))
-                conn.execute(update(_pledges).where(pc.id == mine["id"]).values(**changes))
-                self.changed.append(("pledges", mine["id"], _to_json(_pledges, before)))
+                changes["updated_at"] = now
+                pending.setdefault(mine["id"], {}).update(changes)
                 mine.update(changes)
+        self._update_pledges(pending)
         if new_rows:
             first = reserve_ids(conn, _pledges, len(new_rows))
             columns = ("id", "chapter_id", "person_id", "event_id", *_PLEDGE_COPY)
@@ -646,6 +646,29 @@ class _Merger:
             self.inserted["pledges"].extend(first + i for i in range(len(new_rows)))
             self.touched.update(r[1] for r in new_rows if r[2] is not None)
             s.new_pledges += len(new_rows)
+
+    def _update_pledges(self, pending: dict[int, dict[str, Any]]) -> None:
+        """Apply the changes to pledges here, a few statements for all, keeping old values."""
+        if not pending:
+            return
+        conn, pc = self.conn, _pledges.c
+        names = sorted(set().union(*pending.values()))
+        before: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(pending)):
+            before.update((r["id"], r) for r in _dicts(conn.execute(
+                select(pc.id, *(pc[k] for k in names)).where(pc.id.in_(chunk)))))
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for pledge_id, changes in sorted(pending.items()):
+            keys = tuple(sorted(changes))
+            groups[keys].append({"pledge": pledge_id, **{f"new_{k}": changes[k] for k in keys}})
+            self.changed.append(("pledges", pledge_id,
+                                 _to_json(_pledges, {k: before[pledge_id][k] for k in keys})))
+        for keys, params in groups.items():
+            conn.execute(
+                update(_pledges).where(pc.id == bindparam("pledge"))
+                .values({k: bindparam(f"new_{k}") for k in keys}),
+                params,
+            )
 
     # ------------------------------------------------------------ attendance
     def _merge_attendance(self, attendance: list[dict[str, Any]], person_map: dict[int, int],
