@@ -234,6 +234,14 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
         baseline = time.perf_counter() - t
     finally:
         conn.close()
+    with open_database(base) as db:
+        for label, kwargs in (("all sign-ups", {}), ("one event's sign-ups", {"event_id": 50})):
+            t = time.perf_counter()
+            written = merge.export_pack(db, work / "export.cmpack", **kwargs)
+            record(f"pack export of the {big.stem.split('-')[1]}-people database: {label}",
+                   time.perf_counter() - t, None, "s", "(no target)",
+                   f"{written.people:,} people, {written.pledges:,} pledges, "
+                   f"{(work / 'export.cmpack').stat().st_size / 1e6:.0f} MB")
     record(f"merge: {packs} packs of {size:,} sign-ups into {big.stem.split('-')[1]} people",
            ours, baseline, "s", "< 10 s", note)
     record("merge: preview of the same (rolled back)", preview_s, None, "s", "< 10 s", "")

@@ -333,6 +333,21 @@ def test_a_pack_is_never_poured_into_another_chapter_here(main, kiosks, tmp_path
     assert merge.merge_packs(main, [pack], chapter_id=1).new_people == 1
 
 
+def test_a_pack_of_one_event_carries_nothing_of_anyone_else(main, tmp_path):
+    for i in range(30):
+        signup(main, given=f"Zyxwvu{i}", family="Qqqqq", email=f"secret{i}@hidden.org", event_id=2,
+               student_id=f"99{i:04d}")
+    signup(main, given="Ana", family="Visible", email="ana@shown.org", event_id=1)
+    with main.write() as s:
+        s.get(Person, 1).notes = "a note about someone"  # no sign-up data, but personal
+    written = merge.export_pack(main, tmp_path / "e1.cmpack", event_id=1)
+    assert written.people == 1
+    raw = written.path.read_bytes()
+    assert b"ana@shown.org" in raw
+    for needle in (b"secret", b"hidden.org", b"zyxwvu", b"Zyxwvu", b"qqqqq", b"990001", b"Dra. Rosa"):
+        assert needle not in raw, needle
+
+
 def test_pack_of_one_event_or_since_a_day(main, tmp_path):
     signup(main, given="A", family="A", email="a@x.org", event_id=1)
     signup(main, given="B", family="B", email="b@x.org", event_id=2)

@@ -116,7 +116,7 @@ class PackContents:
 class EventMatch:
     title: str
     starts_at: dt.datetime
-    event_id: int | None  # here; None in a preview of an event to be added
+    event_id: int  # here (in a preview, the id it would get)
     how: str  # "uuid" | "title" | "new"
 
     @property

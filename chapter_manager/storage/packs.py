@@ -10,8 +10,9 @@ The payload is made with the SQLite backup API from the live database (safe whil
 app or a kiosk keeps writing: WAL snapshot), then everything that is not a sign-up is
 deleted from the copy (forums, memberships, officers, the audit log, merge history,
 people with neither a pledge nor an attendance; with ``--event`` or ``--since``, the
-other sign-ups too) and the copy is ``VACUUM``-ed, so nothing deleted survives in free
-pages.  ``sha256`` covers the header's other fields and the payload: a pack cut short in
+other sign-ups too), personal columns outside people and pledges (the chapter's
+advisor) are blanked, the search index is rebuilt from the people left, and the copy is
+``VACUUM``-ed, so nothing deleted survives in free pages or index segments.  ``sha256`` covers the header's other fields and the payload: a pack cut short in
 copying, damaged, or changed after it was made is refused.  The checksum guards against
 accidents and casual edits; it is not a signature.
 
@@ -50,6 +51,8 @@ MAGIC = b"CHAPTER-MANAGER-PACK\n"
 FORMAT = 1
 # A header is a few hundred bytes; anything longer is not one of ours.
 MAX_HEADER_BYTES = 64 * 1024
+# Tables whose personal columns are the sign-ups a pack carries; elsewhere they are blanked.
+SIGN_UP_TABLES = ("people", "pledges")
 # The suffix the app offers for packs.
 SUFFIX = ".cmpack"
 
@@ -109,6 +112,22 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
         + (" AND id <> ?" if event_id is not None else ""),
         (event_id,) if event_id is not None else (),
     )
+    # Personal data beyond the sign-ups themselves (the chapter's advisor) stays home.
+    from ..models import Base
+    from ..privacy import personal_columns
+
+    for table, columns in personal_columns().items():
+        if table in SIGN_UP_TABLES:
+            continue
+        for column in columns:
+            blank = "NULL" if Base.metadata.tables[table].c[column].nullable else "''"
+            conn.execute(f"UPDATE {table} SET {column} = {blank}")  # noqa: S608 - model names
+    # The search index keeps the words of deleted rows in its segments until it is
+    # rebuilt: rebuild it from the people left, so no one else's name travels.
+    if conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (sq.FTS_TABLE,)
+    ).fetchone():
+        conn.execute(f"INSERT INTO {sq.FTS_TABLE}({sq.FTS_TABLE}) VALUES ('rebuild')")
     conn.execute("COMMIT")
     conn.execute("VACUUM")
 
