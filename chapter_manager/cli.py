@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("say what the merge would do, and change nothing"))
     merge.add_argument("--chapter", type=_positive, metavar="ID",
                        help=_("the chapter to merge into (when the pack's is not found)"))
+    merge.add_argument("--into-event", type=_positive, metavar="ID",
+                       help=_("put sign-ups at events made on the other laptops (not found here) "
+                              "into this event"))
     merge.add_argument("--undo-last", action="store_true",
                        help=_("undo the newest merge into the chapter"))
     merge.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
@@ -624,7 +627,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if not db.report.created and not args.dry_run:
             db.backup_if_due()
         summary = merge.merge_packs(db, [Path(p) for p in args.packs], chapter_id=args.chapter,
-                                    dry_run=args.dry_run, progress=_progress_printer())
+                                    dry_run=args.dry_run, into_event=args.into_event,
+                                    progress=_progress_printer())
         if args.json:
             _print_json({"dry_run": summary.dry_run, "batch_id": summary.batch_id,
                          **summary.counts(),

@@ -708,6 +708,16 @@ class PersonAlias(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
 
 
+class EventAlias(Base):
+    """An event from another laptop matched to an event here (same title and day, or the
+    organiser's choice), so merging its sign-ups again lands on the same event."""
+
+    __tablename__ = "event_aliases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+
+
 REPLICATED_MODELS: tuple[type[Replicated], ...] = tuple(
     m.class_ for m in Base.registry.mappers if issubclass(m.class_, Replicated)
 )

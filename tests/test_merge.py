@@ -306,6 +306,38 @@ def test_blank_laptop_event_is_matched_by_title_and_day(main, tmp_path):
     assert count(main, Event) == 3
     again = merge.merge_packs(main, [pack])
     assert again.batch_id is None and count(main, Event) == 3
+    assert [e.how for e in again.events] == ["alias", "uuid"]
+
+
+def test_the_organiser_chooses_the_event_and_the_choice_is_remembered(main, tmp_path):
+    blank = open_database(tmp_path / "blank.db", device=laptop(9))
+    try:
+        create_chapter(blank, ChapterData(name="HeForShe UNAM", country="MX"))
+        create_event(blank, 1, EventData(title="Stand en la feria", starts_at=FAIR_DAY))
+        create_event(blank, 1, EventData(title="Otra cosa", starts_at=FAIR_DAY))
+        signup(blank, given="A", family="A", email="a@x.org", event_id=1)
+        signup(blank, given="B", family="B", email="b@x.org", event_id=2)
+        pack = pack_of(blank, tmp_path / "blank.cmpack")
+    finally:
+        blank.close()
+    preview = merge.merge_packs(main, [pack], dry_run=True)
+    assert [e.how for e in preview.events] == ["new", "new"]
+    stand, other = (e.uuid for e in preview.events)
+    with pytest.raises(ChapterError, match="no event with id 99"):
+        merge.merge_packs(main, [pack], event_choices={stand: 99})
+    done = merge.merge_packs(main, [pack], event_choices={stand: 2, other: None})
+    assert [(e.event_id, e.how) for e in done.events] == [(2, "chosen"), (3, "new")]
+    with main.read() as s:
+        assert {(p.event_id, p.person_id) for p in s.execute(select(Pledge)).scalars()} == {(2, 1), (3, 2)}
+    # Merging again, without choosing, lands on the same events and changes nothing.
+    again = merge.merge_packs(main, [pack])
+    assert [(e.event_id, e.how) for e in again.events] == [(2, "alias"), (3, "uuid")]
+    assert again.batch_id is None
+    merge.undo_merge(main, done.batch_id)
+    assert count(main, Event) == 2
+    # --into-event: every event not known here goes to one event.
+    into = merge.merge_packs(main, [pack], into_event=1)
+    assert [(e.event_id, e.how) for e in into.events] == [(1, "chosen"), (1, "chosen")]
 
 
 def test_pack_for_another_chapter_is_refused_unless_chosen(main, tmp_path):

@@ -31,11 +31,12 @@ NEW_INDEXES = {
 }
 TODAY = dt.date(2026, 3, 10)
 # What later revisions add (0003: merging laptops): empty tables and their indexes.
-LATER_TABLES = {"merge_batches", "merge_rows", "merge_reviews", "person_aliases"}
+LATER_TABLES = {"merge_batches", "merge_rows", "merge_reviews", "person_aliases", "event_aliases"}
 LATER_INDEXES = {
     "ix_merge_batches_chapter_id", "ix_merge_rows_batch_id", "ix_merge_reviews_batch_id",
     "ix_merge_reviews_candidate_id", "ix_merge_reviews_chapter_id", "ix_merge_reviews_person_id",
     "ix_person_aliases_person_id", "sqlite_autoindex_merge_reviews_1", "sqlite_autoindex_person_aliases_1",
+    "ix_event_aliases_event_id", "sqlite_autoindex_event_aliases_1",
 }
 
 

@@ -15,7 +15,7 @@ from chapter_manager.storage import open_database, schema
 from chapter_manager.storage.backups import BackupStore, check_file
 from chapter_manager.storage.database import Database, _new_engine
 
-NEW_TABLES = {"merge_batches", "merge_rows", "merge_reviews", "person_aliases"}
+NEW_TABLES = {"merge_batches", "merge_rows", "merge_reviews", "person_aliases", "event_aliases"}
 
 
 def schema_two_file(path: Path) -> Path:

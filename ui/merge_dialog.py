@@ -48,6 +48,9 @@ class MergeDialog(QDialog):
         self.previewed: list[Path] | None = None
         self.summary: MergeSummary | None = None
         self.task: tasks.Task | None = None
+        # The organiser's choice for events made on the other laptops: pack event uuid ->
+        # event id here (None: add it as a new event).
+        self.choices: dict[object, int | None] = {}
         self.setWindowTitle(self.tr("Merge sign-ups from another laptop"))
 
         intro = QLabel(self.tr(
@@ -86,6 +89,18 @@ class MergeDialog(QDialog):
         self.details = QLabel()
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.events_label = QLabel(self.tr("Events made on the other laptops go to:"))
+        self.events_table = QTableWidget(0, 2)
+        self.events_table.setAccessibleName(self.tr("Where the other laptops' events go"))
+        self.events_table.setHorizontalHeaderLabels([self.tr("Event on the other laptop"), self.tr("Here")])
+        self.events_table.verticalHeader().setVisible(False)
+        self.events_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.events_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.events_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.events_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.events_table.setMaximumHeight(110)
+        self.events_label.setVisible(False)
+        self.events_table.setVisible(False)
 
         self.buttons = QDialogButtonBox()
         self.merge_button = self.buttons.addButton(self.tr("&Merge"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -103,6 +118,8 @@ class MergeDialog(QDialog):
         layout.addLayout(packs_row)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.events_label)
+        layout.addWidget(self.events_table)
         layout.addWidget(self.details)
         layout.addWidget(self.buttons)
         self.resize(640, 620)
@@ -156,9 +173,11 @@ class MergeDialog(QDialog):
         from chapter_manager.services.merge import merge_packs
 
         db, chapter, paths = self.ctx.db, self.ctx.require_chapter(), list(self.paths)
+        choices = dict(self.choices)
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            return merge_packs(db, paths, chapter_id=chapter, dry_run=dry_run, progress=progress, cancel=cancel)
+            return merge_packs(db, paths, chapter_id=chapter, dry_run=dry_run, progress=progress,
+                               cancel=cancel, event_choices=choices)
 
         def done(summary: MergeSummary) -> None:
             self.task = None
@@ -224,6 +243,7 @@ class MergeDialog(QDialog):
         if len(summary.reviews) > 5:
             lines.append(self.tr("…and {n} more to review").format(n=len(summary.reviews) - 5))
         self.details.setText("\n".join(lines))
+        self._show_events(summary)
         if not summary.dry_run and summary.batch_id is not None:
             from chapter_manager.services.merge import undo_merge
 
@@ -233,6 +253,40 @@ class MergeDialog(QDialog):
             self.ctx.changed("all")
             self.review_button.setVisible(summary.queued_for_review > 0)
         self._refresh()
+
+    def _show_events(self, summary: MergeSummary) -> None:
+        """A choice for each event made on another laptop (not the same event by UUID)."""
+        from PySide6.QtWidgets import QComboBox
+
+        from chapter_manager.services.events import list_events
+
+        open_to_choice = [e for e in summary.events if e.how in ("new", "title", "chosen")]
+        shown = bool(open_to_choice) and summary.dry_run
+        self.events_label.setVisible(shown)
+        self.events_table.setVisible(shown)
+        if not shown:
+            return
+        ours = list_events(self.ctx.db, self.ctx.require_chapter(), order="date", descending=True)
+        self.events_table.setRowCount(len(open_to_choice))
+        for row, match in enumerate(open_to_choice):
+            when = fmt_datetime(match.starts_at)
+            self.events_table.setItem(row, 0, QTableWidgetItem(f"{match.title} — {when}"))
+            combo = QComboBox()
+            combo.setAccessibleName(self.tr("Where “{title}” goes").format(title=match.title))
+            combo.addItem(self.tr("Add it as a new event"), None)
+            for event in ours:
+                if match.how == "new" and event.id == match.event_id:
+                    continue  # the preview's own new event
+                combo.addItem(f"{event.title} — {fmt_datetime(event.starts_at)}", event.id)
+            chosen = self.choices.get(match.uuid, match.event_id if match.how != "new" else None)
+            combo.setCurrentIndex(max(0, combo.findData(chosen)))
+            combo.currentIndexChanged.connect(
+                lambda _i, c=combo, u=match.uuid: self._event_chosen(u, c.currentData()))
+            self.events_table.setCellWidget(row, 1, combo)
+
+    def _event_chosen(self, event_uuid: object, event_id: int | None) -> None:
+        self.choices[event_uuid] = event_id
+        self.preview()
 
     @Slot()
     def open_reviews(self) -> None:

@@ -7,8 +7,10 @@ Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
 * The pack's chapter is this database's chapter with the same UUID (a kiosk database
   made by ``pack export --for-kiosk`` carries it), else the only chapter with the same
   name (accent- and case-insensitive); else the caller names it (``chapter_id``).
-* An event is matched by UUID; an event created on a blank laptop, by the same title
-  (accent- and case-insensitive) starting on the same day; otherwise it is added.
+* An event is matched by UUID; an event created on a blank laptop, by the organiser's
+  choice (``event_choices``, ``into_event``), else by the same title (accent- and
+  case-insensitive) starting on the same day, else it is added.  A match other than by
+  UUID is remembered (``event_aliases``), so merging again lands on the same event.
 * A person is the same person here when their UUID is known (merged before), when a
   review said so (``person_aliases``), or by normalised email, then student id.
   Someone erased here (a tombstone: their UUID or the keyed hash of their email or
@@ -33,7 +35,7 @@ import threading
 import uuid
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ from ..models import (
     Chapter,
     Device,
     Event,
+    EventAlias,
     Goal,
     MergeBatch,
     MergeReview,
@@ -114,15 +117,18 @@ class PackContents:
 
 @dataclass(frozen=True)
 class EventMatch:
-    title: str
+    title: str  # as the pack has it
     starts_at: dt.datetime
     event_id: int  # here (in a preview, the id it would get)
-    how: str  # "uuid" | "title" | "new"
+    how: str  # "uuid" | "alias" | "chosen" | "title" | "new"
+    uuid: uuid.UUID  # the pack's event
 
     @property
     def how_label(self) -> str:
         return {
             "uuid": _("the same event"),
+            "alias": _("matched when merged before"),
+            "chosen": _("the event you chose"),
             "title": _("same title and day"),
             "new": _("added as a new event"),
         }[self.how]
@@ -158,7 +164,8 @@ class MergeSummary:
     @property
     def changed(self) -> bool:
         return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
-                    or self.consents_withdrawn or self.details_filled or any(e.how == "new" for e in self.events))
+                    or self.consents_withdrawn or self.details_filled
+                    or any(e.how in ("new", "title", "chosen") for e in self.events))
 
     def counts(self) -> dict[str, int]:
         return {
@@ -249,8 +256,12 @@ class _Merger:
     """One merge: several packs into one chapter, in one write transaction."""
 
     def __init__(self, db: Database, conn: Connection, summary: MergeSummary,
-                 chapter_id: int | None, progress: Progress, cancel: threading.Event | None):
+                 chapter_id: int | None, progress: Progress, cancel: threading.Event | None,
+                 event_choices: Mapping[uuid.UUID, int | None] | None = None,
+                 into_event: int | None = None):
         self.db = db
+        self.event_choices = dict(event_choices or {})
+        self.into_event = into_event
         self.conn = conn
         self.summary = summary
         self.chapter_id = chapter_id
@@ -349,38 +360,59 @@ class _Merger:
 
     # ------------------------------------------------------------ events
     def _merge_events(self, events: list[dict[str, Any]]) -> dict[int, int]:
+        """Each of the pack's events to an event here; see the module's rules."""
         conn, chapter = self.conn, self.chapter
+        ec = _events.c
+        aliases = EventAlias.__table__
         mapping: dict[int, int] = {}
-        by_uuid = {}
+        known: dict[uuid.UUID, tuple[int, str]] = {}
         for chunk in _chunks([e["uuid"] for e in events]):
-            for r in conn.execute(select(_events.c.id, _events.c.uuid).where(_events.c.uuid.in_(chunk))):
-                by_uuid[r.uuid] = r.id
-        ours = None
+            for r in conn.execute(select(ec.id, ec.uuid).where(ec.uuid.in_(chunk), ec.chapter_id == chapter.id)):
+                known[r.uuid] = (r.id, "uuid")
+            for r in conn.execute(select(aliases.c.event_id, aliases.c.uuid)
+                                  .join(_events, ec.id == aliases.c.event_id)
+                                  .where(aliases.c.uuid.in_(chunk), ec.chapter_id == chapter.id)):
+                known.setdefault(r.uuid, (r.event_id, "alias"))
+        ours = [dict(r._mapping) for r in conn.execute(
+            select(ec.id, ec.title, ec.starts_at, ec.timezone).where(ec.chapter_id == chapter.id))]
+        valid = {o["id"] for o in ours}
         for e in events:
-            found, how = by_uuid.get(e["uuid"]), "uuid"
-            if found is None:
-                if ours is None:
-                    ours = [dict(r._mapping) for r in conn.execute(
-                        select(_events.c.id, _events.c.title, _events.c.starts_at, _events.c.timezone)
-                        .where(_events.c.chapter_id == chapter.id).order_by(_events.c.id))]
+            found, how = known.get(e["uuid"], (None, ""))
+            if found is None and e["uuid"] in self.event_choices:
+                choice = self.event_choices[e["uuid"]]
+                if choice is not None and choice not in valid:
+                    raise NotFound(_("There is no event with id {id} in this chapter.").format(id=choice))
+                found, how = choice, "chosen" if choice is not None else ""
+                if choice is None:
+                    how = "new"
+            if found is None and not how and self.into_event is not None:
+                if self.into_event not in valid:
+                    raise NotFound(_("There is no event with id {id} in this chapter.").format(
+                        id=self.into_event))
+                found, how = self.into_event, "chosen"
+            if found is None and not how:
                 day = _local_day(e["starts_at"], e["timezone"])
-                same = [o for o in ours if fold(o["title"]) == fold(e["title"])
-                        and _local_day(o["starts_at"], o["timezone"]) == day]
+                same = sorted(o["id"] for o in ours if fold(o["title"]) == fold(e["title"])
+                              and _local_day(o["starts_at"], o["timezone"]) == day)
                 if same:
-                    found, how = same[0]["id"], "title"
+                    found, how = same[0], "title"
             if found is None:
                 values = {k: v for k, v in e.items() if k != "id"}
                 values["chapter_id"] = chapter.id
                 found = int(conn.execute(insert(_events).values(**values)).inserted_primary_key[0])
                 self.inserted["events"].append(found)
                 how = "new"
-                by_uuid[e["uuid"]] = found
-                if ours is not None:
-                    ours.append({"id": found, "title": e["title"], "starts_at": e["starts_at"],
-                                 "timezone": e["timezone"]})
+                ours.append({"id": found, "title": e["title"], "starts_at": e["starts_at"],
+                             "timezone": e["timezone"]})
+                valid.add(found)
+            elif how in ("title", "chosen"):
+                # Remembered, so the same pack merged again lands on the same event.
+                alias = conn.execute(insert(aliases).values(uuid=e["uuid"], event_id=found)).inserted_primary_key[0]
+                self.inserted["event_aliases"].append(int(alias))
+            known[e["uuid"]] = (found, "alias" if how in ("title", "chosen") else how)
             mapping[e["id"]] = found
-            if not any(m.event_id == found for m in self.summary.events):
-                self.summary.events.append(EventMatch(e["title"], e["starts_at"], found, how))
+            if not any(m.uuid == e["uuid"] for m in self.summary.events):
+                self.summary.events.append(EventMatch(e["title"], e["starts_at"], found, how, e["uuid"]))
         return mapping
 
     # ------------------------------------------------------------ people
@@ -754,12 +786,19 @@ def merge_packs(
     dry_run: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    event_choices: Mapping[uuid.UUID, int | None] | None = None,
+    into_event: int | None = None,
 ) -> MergeSummary:
     """Merge sign-up packs into this database, or (``dry_run``) say what it would do.
 
     Every pack is checked before anything changes: one refused pack (truncated,
     damaged, changed, another program's file, another chapter) refuses the whole merge
     with :class:`PackRefused` and nothing changes.  All packs merge in one transaction.
+
+    Events the packs made that are not known here (by UUID, or matched before) go to
+    ``event_choices[their uuid]`` (an event id here; ``None``: add it as a new event), else
+    to ``into_event`` when given, else to an event here with the same title on the same
+    day, else they are added.
     """
     report = progress or (lambda _f, _m: None)
     if not paths:
@@ -776,7 +815,7 @@ def merge_packs(
                 raise Cancelled()
         try:
             with db.connect(write=True) as conn:
-                merger = _Merger(db, conn, summary, chapter_id, report, cancel)
+                merger = _Merger(db, conn, summary, chapter_id, report, cancel, event_choices, into_event)
                 share = 0.85 / len(opened)
                 for i, pack in enumerate(opened):
                     merger.merge_pack(pack, 0.1 + share * i, share)
@@ -834,12 +873,13 @@ def undo_merge(db: Database, batch_id: int) -> int:
         rows = conn.execute(select(r.c.table_name, r.c.row_id, r.c.before)
                             .where(r.c.batch_id == batch_id).order_by(r.c.id.desc())).all()
         tables = {"pledges": _pledges, "people": _people, "attendance": _attendance,
-                  "events": _events, "merge_reviews": MergeReview.__table__}
+                  "events": _events, "merge_reviews": MergeReview.__table__,
+                  "event_aliases": EventAlias.__table__}
         for name, row_id, before in rows:
             if before is not None:
                 table = tables[name]
                 conn.execute(update(table).where(table.c.id == row_id).values(**_from_json(table, before)))
-        for name in ("merge_reviews", "attendance", "pledges", "people", "events"):
+        for name in ("merge_reviews", "event_aliases", "attendance", "pledges", "people", "events"):
             ids = [row_id for n, row_id, before in rows if n == name and before is None]
             table = tables[name]
             for chunk in _chunks(ids):

@@ -92,7 +92,7 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
         conn.execute("DELETE FROM chapters WHERE id <> ?", (chapter_id,))
     for table in ("forum_sessions", "memberships", "officer_terms", "audit_log", "goals",
                   "academic_terms", "merge_batches", "merge_reviews", "person_aliases",
-                  "tombstones"):
+                  "event_aliases", "tombstones"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
     if event_id is not None:
         conn.execute("DELETE FROM pledges WHERE event_id IS NULL OR event_id <> ?", (event_id,))

@@ -123,3 +123,37 @@ def test_file_export_sign_up_pack(window, qtbot, tmp_path, monkeypatch):
 
     with open_pack(target) as pack:
         assert pack.header.device_id == window.ctx.db.device.id
+
+
+def test_the_organiser_chooses_where_a_blank_laptops_event_goes(ctx, qtbot, tmp_path):
+    from chapter_manager.services.chapters import ChapterData, create_chapter, get_chapter
+    from ui.merge_dialog import MergeDialog
+
+    ours = create_event(ctx.db, ctx.chapter_id, EventData(title="Feria de bienvenida", starts_at=DAY))
+    blank = open_database(tmp_path / "blank.db", device=KIOSK)
+    try:
+        create_chapter(blank, ChapterData(name=get_chapter(ctx.db, ctx.chapter_id).name, country="MX"))
+        theirs = create_event(blank, 1, EventData(title="Stand HeForShe", starts_at=DAY))
+        sign_up(blank, 1, PersonData(given_names="A", family_names="B", email="a@x.org"),
+                PledgeData(event_id=theirs.id, signed_at=DAY))
+        pack = merge.export_pack(blank, tmp_path / "blank.cmpack").path
+    finally:
+        blank.close()
+    dialog = MergeDialog(ctx, paths=[pack])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=10_000)
+    assert dialog.events_table.isVisible() and dialog.events_table.rowCount() == 1
+    assert dialog.summary.events[0].how == "new"
+    combo = dialog.events_table.cellWidget(0, 1)
+    assert combo.currentData() is None and combo.accessibleName() == "Where “Stand HeForShe” goes"
+    combo.setCurrentIndex(combo.findData(ours.id))
+    qtbot.waitUntil(lambda: dialog.summary is not None and dialog.summary.events[0].how == "chosen",
+                    timeout=10_000)
+    qtbot.waitUntil(dialog.merge_button.isEnabled, timeout=10_000)
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.summary.dry_run, timeout=10_000)
+    with ctx.db.read() as s:
+        from chapter_manager.models import Pledge
+
+        assert s.execute(select(Pledge.event_id)).scalar_one() == ours.id

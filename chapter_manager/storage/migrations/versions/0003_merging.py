@@ -12,6 +12,8 @@ Created: 2026-11-23
   "the same person" or "keep separate".
 * ``person_aliases``: a person's UUID from another laptop that a review merged into a
   person here, so merging the same pack again finds them.
+* ``event_aliases``: an event created on another laptop and matched to an event here (same
+  title and day, or the organiser's choice), so merging again lands on the same event.
 
 Only new tables: nothing existing changes, so the revision is instant at any size.
 """
@@ -92,12 +94,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('person_aliases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_aliases_person_id'), ['person_id'], unique=False)
+
+    op.create_table('event_aliases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('uuid', UUIDType(length=16), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_aliases_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_aliases')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_event_aliases_uuid'))
+    )
+    with op.batch_alter_table('event_aliases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_aliases_event_id'), ['event_id'], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         op.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def downgrade() -> None:
     for table, indexes in (
+        ('event_aliases', ['ix_event_aliases_event_id']),
         ('person_aliases', ['ix_person_aliases_person_id']),
         ('merge_rows', ['ix_merge_rows_batch_id']),
         ('merge_reviews', ['ix_merge_reviews_person_id', 'ix_merge_reviews_chapter_id',
