@@ -194,7 +194,21 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
         pack = merge.export_pack(kiosk, home / "kiosk-laptop-2.cmpack").path
     finally:
         kiosk.close()
-    dialog = MergeDialog(ctx, window, paths=[pack])
+    # A blank laptop that made its own chapter and event: matched by title and day.
+    from chapter_manager.services.chapters import ChapterData, create_chapter, get_chapter
+
+    blank = open_database(home / "blank.db", device=DeviceIdentity(uuid.UUID(int=43), "Borrowed laptop"))
+    try:
+        create_chapter(blank, ChapterData(name=get_chapter(db, chapter).name, country="MX"))
+        theirs = create_event(blank, 1, EventData(title="FERIA DE BIENVENIDA: firma HeForShe",
+                                                  starts_at=day + dt.timedelta(hours=1)))
+        for i, (given, family) in enumerate([("Lucía", "Méndez"), ("Andrés", "Ruiz"), ("Fatima", "Nour")]):
+            sign_up(blank, 1, PersonData(given_names=given, family_names=family, email=f"b{i}@alumnos.unam.mx"),
+                    PledgeData(event_id=theirs.id, signed_at=day + dt.timedelta(hours=1, minutes=i)))
+        second = merge.export_pack(blank, home / "borrowed-laptop.cmpack").path
+    finally:
+        blank.close()
+    dialog = MergeDialog(ctx, window, paths=[pack, second])
     dialog.show()
     deadline = time.monotonic() + 30
     while dialog.summary is None and time.monotonic() < deadline:

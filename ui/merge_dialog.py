@@ -98,7 +98,6 @@ class MergeDialog(QDialog):
         self.events_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.events_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.events_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.events_table.setMaximumHeight(110)
         self.events_label.setVisible(False)
         self.events_table.setVisible(False)
 
@@ -122,7 +121,7 @@ class MergeDialog(QDialog):
         layout.addWidget(self.events_table)
         layout.addWidget(self.details)
         layout.addWidget(self.buttons)
-        self.resize(640, 620)
+        self.resize(760, 780)
         if paths:
             self.add_paths(paths)
         self._refresh()
@@ -283,6 +282,11 @@ class MergeDialog(QDialog):
             combo.currentIndexChanged.connect(
                 lambda _i, c=combo, u=match.uuid: self._event_chosen(u, c.currentData()))
             self.events_table.setCellWidget(row, 1, combo)
+        # As tall as its rows (up to four), so the summary keeps the room.
+        self.events_table.resizeRowsToContents()
+        rows = sum(self.events_table.rowHeight(i) for i in range(min(4, len(open_to_choice))))
+        self.events_table.setFixedHeight(rows + self.events_table.horizontalHeader().height()
+                                         + 2 * self.events_table.frameWidth())
 
     def _event_chosen(self, event_uuid: object, event_id: int | None) -> None:
         self.choices[event_uuid] = event_id
