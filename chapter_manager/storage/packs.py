@@ -94,6 +94,8 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
                   "academic_terms", "merge_batches", "merge_reviews", "person_aliases",
                   "event_aliases", "tombstones"):
         conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+    # Facts about the file stay; anything else (a kiosk's hashed exit PIN) does not travel.
+    conn.execute("DELETE FROM settings WHERE key NOT IN ('database_id', 'created_by_version')")
     if event_id is not None:
         conn.execute("DELETE FROM pledges WHERE event_id IS NULL OR event_id <> ?", (event_id,))
         conn.execute("DELETE FROM attendance WHERE event_id <> ?", (event_id,))
