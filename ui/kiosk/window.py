@@ -793,6 +793,9 @@ class KioskWindow(QWidget):
     # ------------------------------------------------------------------ pages
     def _show(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
+        self._focus(page)
+
+    def _focus(self, page: QWidget) -> None:
         focus = getattr(page, "focus_first", None)
         if focus is not None:
             focus()
@@ -897,6 +900,13 @@ class KioskWindow(QWidget):
         if self.armed and event.type() in _ACTIVITY and self.isVisible():
             self.idle_timer.start()
         return False
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        self.activateWindow()
+        page = self.stack.currentWidget()
+        if page is not self.leave_page:
+            self._focus(page)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape:
