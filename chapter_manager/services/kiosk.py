@@ -405,8 +405,23 @@ class Kiosk:
             consent_version=self.texts.notice.version,
             source=RecordSource.KIOSK,
         )
-        outcome = sign_up(self.db, self.event.chapter_id, person, pledge)
+        try:
+            outcome = sign_up(self.db, self.event.chapter_id, person, pledge)
+        except ValidationError as error:
+            # sign_up stops at the pledge's problems; the form shows the person's too.
+            raise ValidationError({**self._person_problems(person), **error.fields}) from None
         return KioskThanks(self.progress(), outcome)
+
+    def _person_problems(self, person: PersonData) -> dict[str, str]:
+        from .people import _validated
+
+        with self.db.read() as s:
+            country = s.scalar(select(Chapter.country).where(Chapter.id == self.event.chapter_id)) or ""
+        try:
+            _validated(person, country)
+        except ValidationError as error:
+            return error.fields
+        return {}
 
     def progress(self) -> KioskProgress:
         """Today's count, the event's and the chapter's goal: counts over covering indexes."""
