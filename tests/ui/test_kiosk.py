@@ -458,3 +458,51 @@ def test_the_kiosk_button_is_off_for_a_cancelled_event(qtbot, window, ctx, db, c
     page = window.show_page("events")
     page.open_event(cancelled.id)
     assert not page.detail.kiosk_button.isEnabled()
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def test_chapter_manager_kiosk_on_a_new_file_opens_the_start_page(qtbot, tmp_path, capsys):
+    """`chapter-manager --db NEW kiosk`: the launcher opens the kiosk (not the core's CLI);
+    a blank laptop's file is created and asks for its event first."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.kiosk import KioskWindow
+    from ui.launcher import main
+
+    seen = []
+
+    def look() -> None:
+        kiosk = next((w for w in QApplication.topLevelWidgets() if isinstance(w, KioskWindow) and w.isVisible()),
+                     None)
+        if kiosk is None:
+            QTimer.singleShot(20, look)
+            return
+        seen.append((kiosk.page() is kiosk.start_page, kiosk.isFullScreen()))
+        kiosk.start_page.cancel_button.click()  # nothing started yet: Cancel leaves, the app quits
+
+    QTimer.singleShot(0, look)
+    assert main(["--db", str(tmp_path / "blank.db"), "kiosk", "--windowed"]) == 0
+    assert seen == [(True, False)]
+    assert (tmp_path / "blank.db").exists()
+
+
+def test_chapter_manager_kiosk_refuses_an_unknown_event_in_one_line(qtbot, db, chapter, event, capsys):
+    from ui.launcher import main
+
+    path = str(db.path)
+    assert main(["--db", path, "kiosk", "--event", "99"]) == 1
+    err = capsys.readouterr().err
+    assert "no event with id 99" in err and "Traceback" not in err
+    # the file has an event and none was chosen: a usage error that says how to choose
+    assert main(["--db", path, "kiosk"]) == 2
+    assert "--event ID" in capsys.readouterr().err
+
+
+def test_the_core_cli_says_the_kiosk_is_a_window(capsys):
+    from chapter_manager.cli import main
+
+    assert main(["kiosk", "--event", "1"]) == 1
+    assert "chapter-manager kiosk" in capsys.readouterr().err
