@@ -61,10 +61,10 @@ QCheckBox {{ spacing: 14px; }}
 QCheckBox::indicator {{ width: 30px; height: 30px; }}
 QPushButton {{ min-height: 1.9em; padding: 4px 22px; }}
 QPushButton#primary {{
-    background: {ACCENT}; color: white; border: none; border-radius: 12px;
-    font-weight: bold; padding: 10px 48px;
+    background: {ACCENT}; color: white; border: 3px solid {ACCENT}; border-radius: 12px;
+    padding: 10px 48px;
 }}
-QPushButton#primary:focus {{ outline: none; border: 3px solid #f4b400; }}
+QPushButton#primary:focus {{ outline: none; border-color: #f4b400; }}
 QPushButton#primary:pressed {{ background: #4e1f6b; }}
 QPushButton#quiet {{ border: none; background: transparent; color: palette(mid); min-height: 1.4em; }}
 QPushButton#quiet:focus {{ color: palette(text); text-decoration: underline; }}
@@ -138,6 +138,7 @@ class Field(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setFont(kiosk_font(0.9))
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setAccessibleName(self.tr("{field}: problem").format(field=name))
         self.message.hide()
@@ -224,10 +225,8 @@ class SignUpForm(QWidget):
         nb.addWidget(self.notice_title)
         nb.addWidget(self.notice_body)
 
-        self.submit_button = QPushButton(self.tr("I'm HeForShe"))
-        self.submit_button.setObjectName("primary")
+        self.submit_button = _primary(self.tr("I'm HeForShe"), 1.35)
         self.submit_button.setAccessibleName(self.tr("Sign: I'm HeForShe"))
-        self.submit_button.setFont(kiosk_font(1.35, bold=True))
         self.submit_button.clicked.connect(self.submitted)
         self.leave_button = QPushButton(self.tr("Organiser: leave…"))
         self.leave_button.setObjectName("quiet")
@@ -401,12 +400,12 @@ class ThanksPage(QWidget):
         self.number = _heading("", 1.4)
         self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.number.setAccessibleName(self.tr("Your number today"))
-        self.event_text = _text()
+        self.event_text = _text("", 1.15)
         self.event_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.event_bar = QProgressBar()
         self.event_bar.setTextVisible(False)
         self.event_bar.setAccessibleName(self.tr("Progress toward the event's goal"))
-        self.chapter_text = _text()
+        self.chapter_text = _text("", 1.15)
         self.chapter_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.chapter_bar = QProgressBar()
         self.chapter_bar.setTextVisible(False)
@@ -415,7 +414,7 @@ class ThanksPage(QWidget):
         self.next_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.next_text.setEnabled(False)
         column = QVBoxLayout(self)
-        column.setContentsMargins(80, 40, 80, 40)
+        column.setContentsMargins(140, 40, 140, 40)
         column.addStretch(2)
         column.addWidget(self.heading)
         column.addSpacing(16)
@@ -491,6 +490,14 @@ class _CentredPage(QWidget):
         self.problem.setVisible(bool(text))
 
 
+def _primary(text: str, scale: float = 1.0) -> QPushButton:
+    """The page's main button: purple, bold (set as a font, so its width counts it)."""
+    button = QPushButton(text)
+    button.setObjectName("primary")
+    button.setFont(kiosk_font(scale, bold=True))
+    return button
+
+
 def _secret(name: str) -> QLineEdit:
     edit = _private(QLineEdit(), core.MAX_PIN_LENGTH)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -533,8 +540,7 @@ class StartPage(_CentredPage):
         self.fields["chapter_name"].setVisible(self.needs_chapter)
         for field in self.fields.values():
             self.form.addWidget(field)
-        self.create_button = QPushButton(tr("Create the event and continue"))
-        self.create_button.setObjectName("primary")
+        self.create_button = _primary(tr("Create the event and continue"))
         self.create_button.clicked.connect(self.create)
         self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancelled)
@@ -601,8 +607,7 @@ class PinSetupPage(_CentredPage):
         }
         for field in self.fields.values():
             self.form.addWidget(field)
-        self.start_button = QPushButton(tr("Start taking sign-ups"))
-        self.start_button.setObjectName("primary")
+        self.start_button = _primary(tr("Start taking sign-ups"))
         self.start_button.clicked.connect(self.confirm)
         self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancelled)
@@ -660,8 +665,7 @@ class LeavePage(_CentredPage):
         self.form.addWidget(self.field)
         self.leave_button = QPushButton(tr("Leave the kiosk"))
         self.leave_button.clicked.connect(self.try_pin)
-        self.back_button = QPushButton(tr("Back to the sign-up form"))
-        self.back_button.setObjectName("primary")
+        self.back_button = _primary(tr("Back to the sign-up form"))
         self.back_button.clicked.connect(self.back)
         self.buttons.addWidget(self.back_button)
         self.buttons.addStretch(1)
@@ -766,6 +770,11 @@ class KioskWindow(QWidget):
         self.leave_page.back.connect(self.show_form)
         for page in (self.pin_page, self.form, self.thanks, self.leave_page):
             self.stack.addWidget(page)
+        if event_id is None:
+            self.start_page = StartPage(db)
+            self.start_page.done.connect(self._event_ready)
+            self.start_page.cancelled.connect(self._cancel)
+            self.stack.addWidget(self.start_page)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -781,11 +790,7 @@ class KioskWindow(QWidget):
         if app is not None:
             app.installEventFilter(self)
 
-        if event_id is None:
-            self.start_page = StartPage(db)
-            self.start_page.done.connect(self._event_ready)
-            self.start_page.cancelled.connect(self._cancel)
-            self.stack.addWidget(self.start_page)
+        if self.start_page is not None:
             self._show(self.start_page)
         else:
             self._event_ready(event_id)
