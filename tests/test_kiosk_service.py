@@ -205,6 +205,13 @@ def test_the_chapter_goal_counts_its_period_only(db, chapter, event):
     thanks = kiosk.submit(core.KioskEntry(given_names="Kiosk"))
     assert thanks.progress.chapter_goal == core.GoalStep(2, 500, "Spring semester")
     assert goals.goal_progress(db, goal.id, dt.date(2026, 3, 8)).current == 2  # the same as the dashboard
+    # Pledges another window adds while the kiosk runs count too, by their own date.
+    pledges.sign_up(db, chapter.id, PersonData(given_names="Typed in"),
+                    pledges.PledgeData(signed_at=dt.datetime(2026, 3, 5, 12, tzinfo=MX)))
+    pledges.sign_up(db, chapter.id, PersonData(given_names="Last year"),
+                    pledges.PledgeData(signed_at=dt.datetime(2025, 3, 5, 12, tzinfo=MX)))
+    assert kiosk.progress().chapter_goal.current == 3
+    assert goals.goal_progress(db, goal.id, dt.date(2026, 3, 8)).current == 3
 
 
 def test_invalid_entries_raise_one_message_per_field_and_save_nothing(db, chapter, event):
