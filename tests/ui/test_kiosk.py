@@ -506,3 +506,13 @@ def test_the_core_cli_says_the_kiosk_is_a_window(capsys):
 
     assert main(["kiosk", "--event", "1"]) == 1
     assert "chapter-manager kiosk" in capsys.readouterr().err
+
+
+def test_the_default_timeouts_are_the_promised_ones():
+    from ui.kiosk.window import IDLE_MS, THANKS_MS, KioskWindow
+
+    assert THANKS_MS < 3000  # the form is back within 3 s
+    assert IDLE_MS == 60_000  # a minute without a touch clears it
+    assert core.ExitGate.MAX_TRIES == 5 and core.ExitGate.LOCK_SECONDS == 60
+    assert KioskWindow.__init__.__kwdefaults__["thanks_ms"] == THANKS_MS
+    assert KioskWindow.__init__.__kwdefaults__["idle_ms"] == IDLE_MS
