@@ -28,6 +28,22 @@ class FakeClock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def _kiosks_closed(qapp):
+    """An armed kiosk refuses to close (that is the point): let each test's go, for good."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from ui.kiosk import KioskWindow
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, KioskWindow):
+            widget.armed = False
+            widget.close()
+            widget.deleteLater()
+    qapp.processEvents()
+
+
 @pytest.fixture
 def event(db, chapter):
     return events.create_event(
@@ -463,29 +479,39 @@ def test_the_kiosk_button_is_off_for_a_cancelled_event(qtbot, window, ctx, db, c
 # ---------------------------------------------------------------------------- the command
 
 
-def test_chapter_manager_kiosk_on_a_new_file_opens_the_start_page(qtbot, tmp_path, capsys):
+LAUNCH = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ui.kiosk import KioskWindow
+from ui.launcher import main
+
+def look():
+    kiosk = next((w for w in QApplication.topLevelWidgets() if isinstance(w, KioskWindow) and w.isVisible()), None)
+    if kiosk is None:
+        QTimer.singleShot(20, look)
+        return
+    print("start page:", kiosk.page() is kiosk.start_page, "full screen:", kiosk.isFullScreen(), flush=True)
+    kiosk.start_page.cancel_button.click()  # nothing started yet: Cancel leaves, the app quits
+
+QTimer.singleShot(0, look)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_chapter_manager_kiosk_on_a_new_file_opens_the_start_page(tmp_path):
     """`chapter-manager --db NEW kiosk`: the launcher opens the kiosk (not the core's CLI);
-    a blank laptop's file is created and asks for its event first."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    a blank laptop's file is created and asks for its event first.  (A process of its own:
+    the app's event loop runs and quits.)"""
+    import os
+    import subprocess
+    import sys
 
-    from ui.kiosk import KioskWindow
-    from ui.launcher import main
-
-    seen = []
-
-    def look() -> None:
-        kiosk = next((w for w in QApplication.topLevelWidgets() if isinstance(w, KioskWindow) and w.isVisible()),
-                     None)
-        if kiosk is None:
-            QTimer.singleShot(20, look)
-            return
-        seen.append((kiosk.page() is kiosk.start_page, kiosk.isFullScreen()))
-        kiosk.start_page.cancel_button.click()  # nothing started yet: Cancel leaves, the app quits
-
-    QTimer.singleShot(0, look)
-    assert main(["--db", str(tmp_path / "blank.db"), "kiosk", "--windowed"]) == 0
-    assert seen == [(True, False)]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", LAUNCH, "--db", str(tmp_path / "blank.db"), "kiosk", "--windowed"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "start page: True full screen: False" in done.stdout
     assert (tmp_path / "blank.db").exists()
 
 
