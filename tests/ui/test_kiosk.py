@@ -542,3 +542,27 @@ def test_the_default_timeouts_are_the_promised_ones():
     assert core.ExitGate.MAX_TRIES == 5 and core.ExitGate.LOCK_SECONDS == 60
     assert KioskWindow.__init__.__kwdefaults__["thanks_ms"] == THANKS_MS
     assert KioskWindow.__init__.__kwdefaults__["idle_ms"] == IDLE_MS
+
+
+def test_a_disk_problem_keeps_the_form_and_says_so(qtbot, db, event, kiosk, monkeypatch):
+    """The disk filling up mid-event: the person is told in words, nothing they typed is lost,
+    and no thanks appear for a sign-up that was not saved."""
+    from chapter_manager.errors import DiskFull
+
+    def full(entry):
+        raise DiskFull(db.path)
+
+    monkeypatch.setattr(kiosk.kiosk, "submit", full)
+    form = kiosk.form
+    form.given.setText("Zanele")
+    form.email.setText("zanele@example.org")
+    qtbot.keyClick(form.email, Qt.Key.Key_Return)
+    assert kiosk.page() is kiosk.form
+    assert form.banner.isVisibleTo(kiosk)
+    assert "no room left" in form.banner.text() and "still here" in form.banner.text()
+    assert (form.given.text(), form.email.text()) == ("Zanele", "zanele@example.org")
+    monkeypatch.undo()
+    qtbot.keyClick(form.email, Qt.Key.Key_Return)
+    assert kiosk.page() is kiosk.thanks and counts(db) == (1, 1, 1)
+    back_to_form(qtbot, kiosk)
+    assert not form.banner.isVisibleTo(kiosk)
