@@ -107,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help=_("replace the database with a backup"))
     restore.add_argument("backup", metavar="BACKUP", help=_("the backup file to restore"))
 
+    kiosk = sub.add_parser(
+        "kiosk", help=_("open the full-screen sign-up kiosk for an event (leaves only with its PIN)")
+    )
+    kiosk.add_argument("--event", type=_positive, metavar="ID",
+                       help=_("the event to collect sign-ups for (without it, an empty database "
+                              "asks for the event to create)"))
+    kiosk.add_argument("--windowed", action="store_true",
+                       help=_("in a window instead of full screen, to try it out"))
+
     sub.add_parser("gui", help=_("open the desktop app (the default)"))
     return parser
 
@@ -511,6 +520,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    """The kiosk is a window of the desktop app: the installed command opens it, not the core."""
+    sys.stderr.write(
+        _("The kiosk is a window of the desktop app: start it with 'chapter-manager kiosk' "
+          "(the command installed with the app), not through the core's command line.") + "\n"
+    )
+    return EXIT_FAILURE
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     return cmd_none(args)
 
@@ -525,6 +543,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backup": cmd_backup,
     "backups": cmd_backups,
     "restore": cmd_restore,
+    "kiosk": cmd_kiosk,
 }
 
 

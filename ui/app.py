@@ -19,7 +19,9 @@ _TRANSLATORS: list[QTranslator] = []  # kept alive for as long as the app runs
 
 
 def resources_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources"
+    from chapter_manager.paths import resources_dir as shipped
+
+    return shipped()
 
 
 def install_translations(app: QCoreApplication, locale: QLocale | None = None) -> None:
