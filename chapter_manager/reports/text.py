@@ -29,6 +29,10 @@ from reportlab.platypus import Flowable
 
 from .fonts import JOINERS, Face, FontSet
 
+def _utf16_hex(text: str) -> str:
+    return "FEFF" + text.encode("utf-16-be").hex().upper()
+
+
 # --------------------------------------------------------------------------- bidi
 
 _STRONG_R = frozenset(("R", "AL"))
@@ -335,7 +339,16 @@ class Typesetter:
             obj.textOut(text)
             if mode:
                 obj.setTextRenderMode(0)
-            canvas.drawText(obj)
+            if face.shaped and not run.rtl:
+                # Shaped glyphs (Devanagari conjuncts) have no characters of their own:
+                # /ActualText gives text extraction and screen readers the run as typed.
+                # (Right-to-left runs extract well from their joined forms, and poppler
+                # would reverse an ActualText given in logical order.)
+                canvas._code.append(f"/Span <</ActualText <{_utf16_hex(run.text)}>>> BDC")
+                canvas.drawText(obj)
+                canvas._code.append("EMC")
+            else:
+                canvas.drawText(obj)
             self.drawn.setdefault(face.name, set()).update(run.text)
             x += run.width
 
