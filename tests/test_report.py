@@ -113,9 +113,9 @@ def _people(db, chapter_id):
     from chapter_manager.services.people import PersonData, create_person
 
     ids = {}
-    for k, (given, family) in NAMES.items():
+    for k, (first, family) in NAMES.items():
         person = create_person(db, chapter_id, PersonData(
-            given_names=given, family_names=family, family_name_first=k in ("vi", "zh"),
+            given_names=first, family_names=family, family_name_first=k in ("vi", "zh"),
             email=f"{k}@example.org"))
         add_officer_term(db, person.id, "custom", dt.date(2026, 1, 1), custom_title=f"Lead {k}")
         ids[k] = person.id

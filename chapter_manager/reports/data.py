@@ -25,7 +25,6 @@ from ..i18n import _
 from ..models import (
     AcademicTerm,
     Affiliation,
-    Chapter,
     Goal,
     GoalMetric,
     Person,

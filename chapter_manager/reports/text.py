@@ -29,6 +29,7 @@ from reportlab.platypus import Flowable
 
 from .fonts import JOINERS, Face, FontSet
 
+
 def _utf16_hex(text: str) -> str:
     return "FEFF" + text.encode("utf-16-be").hex().upper()
 
