@@ -253,3 +253,91 @@ def test_no_group_smaller_than_five_is_shown(counts):
     assert all(v >= MIN_GROUP for _k, v in shown)
     assert sum(v for _k, v in shown) + hidden == sum(counts.values())
     assert hidden < MIN_GROUP
+
+
+def _sign(db, chapter_id, genders, day, affiliation="student"):
+    from chapter_manager.services.people import PersonData
+    from chapter_manager.services.pledges import PledgeData, sign_up
+
+    for k, gender in enumerate(genders):
+        sign_up(db, chapter_id, PersonData(given_names=f"P{day:%m%d}{k}", family_names=gender or "x",
+                                           gender=gender, affiliation=affiliation),
+                PledgeData(signed_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)))
+
+
+def test_genders_are_grouped_whatever_their_case_and_accents(db, chapter):
+    from chapter_manager.reports.data import gather
+
+    day = dt.date(2026, 3, 2)
+    _sign(db, chapter.id, ["mujer", "Mujer", "MUJER ", "Mújer", "mujer", "mujer"], day)
+    _sign(db, chapter.id, ["woman"] * 5 + ["Man", "man", "MAN", "mán", "man"], day, affiliation="staff")
+    _sign(db, chapter.id, ["Prefer not to say"] * 4 + ["agender", None, None], day)
+    data = gather(db, ReportOptions(chapter_id=chapter.id, start=day, end=day, today=day))
+    groups = dict(data.by_gender)
+    # one group per folded spelling, named as most typed it; no translating "mujer" into "woman"
+    # "agender" (1 person) is folded with the 4 who prefer not to say
+    assert groups == {"mujer": 6, "man": 5, "woman": 5, "Other or not said": 5}
+    assert data.gender_hidden == 0 and data.gender_given == 21
+    assert dict(data.by_affiliation) == {"Student": 13, "Staff": 10}
+
+
+def test_pledgers_are_counted_the_same_however_the_rows_are_found(db, chapter):
+    from chapter_manager.reports.data import _pledgers_by_affiliation_and_gender
+    from chapter_manager.services.events import local_day_bounds
+
+    days = [dt.date(2026, 3, d) for d in (1, 5, 9, 13)]
+    for k, day in enumerate(days):
+        _sign(db, chapter.id, ["mujer", "man", None][: k + 1] * 2, day, affiliation=("staff", "student")[k % 2])
+    total = 2 + 4 + 6 + 6
+    every = local_day_bounds(days[0], days[-1], chapter.timezone)
+    middle = local_day_bounds(days[1], days[2], chapter.timezone)
+    expected_all = ({"staff": 2 + 6, "student": 4 + 6}, {"mujer": 8, "man": 6})
+    expected_middle = ({"student": 4, "staff": 6}, {"mujer": 4, "man": 4})
+    for bounds, in_period, expected in (
+        (every, total, expected_all),  # every pledge: no date condition
+        (middle, 10, expected_middle),  # a large share: dates tested in the same pass
+        (middle, 1, expected_middle),  # a small share (as far as it knows): by signing date
+    ):
+        by_kind, typed = _pledgers_by_affiliation_and_gender(db, chapter.id, *bounds, in_period, total)
+        assert ({str(k): n for k, n in by_kind.items()}, dict(typed)) == expected
+
+
+def test_a_period_covering_every_record_reuses_the_chapter_figures(db, chapter):
+    from chapter_manager.reports.data import gather
+    from chapter_manager.services.members import set_membership
+    from chapter_manager.services.people import PersonData, create_person
+    from chapter_manager.services.stats import PERIOD_KEYS, chapter_stats, covers_every_record, period_counts
+
+    day = dt.date(2026, 3, 2)
+    _sign(db, chapter.id, ["mujer"] * 3, day)
+    member = create_person(db, chapter.id, PersonData(given_names="Socia"))
+    set_membership(db, member.id, "active", joined_on=day)
+    wide = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert covers_every_record(db, chapter.id, *wide)
+    assert not covers_every_record(db, chapter.id, dt.date(2026, 3, 3), wide[1])
+    assert not covers_every_record(db, chapter.id, wide[0], dt.date(2026, 3, 1))
+    stats = chapter_stats(db, chapter.id, today=day)
+    period = period_counts(db, chapter.id, *wide)
+    assert period == {key: stats[name] for key, name in PERIOD_KEYS.items()}
+    data = gather(db, ReportOptions(chapter_id=chapter.id, start=wide[0], end=wide[1], today=day))
+    assert {k: f.period for k, f in data.figures.items()} == period
+    # a member with no date of joining is in no period: the figures differ, so no reuse
+    other = create_person(db, chapter.id, PersonData(given_names="Socio"))
+    set_membership(db, other.id, "active")
+    assert not covers_every_record(db, chapter.id, *wide)
+    data = gather(db, ReportOptions(chapter_id=chapter.id, start=wide[0], end=wide[1], today=day))
+    assert (data.figures["new_members"].period, data.figures["new_members"].all_time) == (1, 2)
+
+
+@given(st.text(alphabet="abc XYZ éñł,.-0123", max_size=60), st.floats(min_value=20, max_value=200),
+       st.booleans())
+def test_plain_text_wraps_as_the_general_layout_does(text, width, bold):
+    from chapter_manager.reports.text import Style
+
+    ts = Typesetter()
+    style = Style(size=8.5, bold=bold)
+    plain = ts.plain_lines(text, style, width)
+    assert plain is not None
+    general = ["".join(r.text for r in line.runs) for line in ts._layout(text, style, width)]
+    assert plain == general
+    assert ts.plain_lines("王芳 x", style, width) is None and ts.plain_lines("أحمد", style, width) is None

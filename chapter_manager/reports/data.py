@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ..i18n import _
+from ..text import clean, fold
 from ..models import (
     AcademicTerm,
     Affiliation,
@@ -241,7 +242,7 @@ def gather(db: Database, options: ReportOptions, progress: Progress | None = Non
     from ..services.forums import get_forum, list_forums, publishable_testimonies
     from ..services.goals import goal_progress
     from ..services.members import list_officer_terms
-    from ..services.stats import chapter_stats, period_counts
+    from ..services.stats import PERIOD_KEYS, chapter_stats, covers_every_record, period_counts
 
     def step(fraction: float, message: str) -> None:
         if cancel is not None and cancel.is_set():
@@ -272,7 +273,10 @@ def gather(db: Database, options: ReportOptions, progress: Progress | None = Non
 
     step(0.05, _("Counting…"))
     stats = chapter_stats(db, chapter_id, today=today)
-    period = period_counts(db, chapter_id, start, end)
+    if covers_every_record(db, chapter_id, start, end):
+        period = {key: int(stats[name]) for key, name in PERIOD_KEYS.items()}
+    else:
+        period = period_counts(db, chapter_id, start, end)
     figures = {
         "pledges": Figure(period["pledges"], stats["pledges"]),
         "new_members": Figure(period["new_members"], stats["members"]),
@@ -320,32 +324,29 @@ def gather(db: Database, options: ReportOptions, progress: Progress | None = Non
     from ..services.events import local_day_bounds
 
     first, after = local_day_bounds(start, end, info["timezone"] if zone is not dt.UTC else "UTC")
-    with db.read() as s:
-        grouped = s.execute(
-            select(Person.affiliation, Person.gender, func.count())
-            .select_from(Pledge)
-            .join(Person, Person.id == Pledge.person_id)
-            .where(Pledge.chapter_id == chapter_id, Pledge.signed_at >= first, Pledge.signed_at < after)
-            .group_by(Person.affiliation, Person.gender)
-        ).all()
-    affiliation: Counter[str] = Counter()
+    by_kind, typed = _pledgers_by_affiliation_and_gender(db, chapter_id, first, after, period["pledges"],
+                                                         stats["pledges"])
+    affiliation: Counter[str] = Counter({kind.label: n for kind, n in by_kind.items()})
     genders: Counter[str] = Counter()
     spelled: dict[str, Counter[str]] = {}
     other = _("Other or not said")
-    for aff, gender, n in grouped:
-        affiliation[Affiliation(aff).label] += n
-        text = (gender or "").strip()
+    not_said = fold(GENDER_PREFER_NOT_TO_SAY)
+    for gender, n in typed:
+        text = clean(gender)
         if not text:
             continue
-        key = text.casefold()
-        if key == GENDER_PREFER_NOT_TO_SAY:
+        # "Mujer", "mujer" and "MUJER " are one group ("woman" another: no translating)
+        key = fold(text)
+        if key == not_said:
             genders[other] += n
             continue
         genders[key] += n
         spelled.setdefault(key, Counter())[text] += n
     gender_given = sum(genders.values())
     folded, gender_hidden = fold_small_groups(dict(genders), other)
-    by_gender = [(spelled[k].most_common(1)[0][0] if k in spelled else k, v) for k, v in folded]
+    # each group is named as most of its people typed it (ties: the first in order)
+    by_gender = [(min(spelled[k].items(), key=lambda kv: (-kv[1], kv[0]))[0] if k in spelled else k, v)
+                 for k, v in folded]
     by_affiliation = sorted(affiliation.items(), key=lambda kv: (-kv[1], kv[0]))
 
     step(0.6, _("Reading the forums…"))
@@ -411,6 +412,47 @@ def gather(db: Database, options: ReportOptions, progress: Progress | None = Non
         by_gender=by_gender, gender_hidden=gender_hidden, gender_given=gender_given,
         forums=forums, stories=stories, officers=officers,
     )
+
+
+def _pledgers_by_affiliation_and_gender(
+        db: Database, chapter_id: int, first: dt.datetime, after: dt.datetime, in_period: int, in_all: int,
+) -> tuple[dict[Affiliation, int], list[tuple[str, int]]]:
+    """Pledges signed from ``first`` to before ``after`` by the pledger's affiliation, and
+    by their gender as typed (people who gave one), counted in SQL.
+
+    Affiliations are few and fixed, so they are counted side by side in one pass with no
+    GROUP BY (sorting a million rows to group them costs SQLite about 1 s here); only
+    the pledgers who described their gender are grouped.  ``in_period`` and ``in_all``
+    (the chapter's pledges in the period and in all) choose how rows are found: all of
+    them need no date condition (one pass down the chapter's (chapter, person) index,
+    people read in id order); for a large share the date is tested in that same pass; a
+    small share is found by signing date, each person then looked up at random."""
+    if in_period == 0:
+        return {}, []
+    in_range = (Pledge.signed_at >= first) & (Pledge.signed_at < after)
+    if in_period >= in_all:
+        where, counted = (), None
+    elif in_period * 4 >= in_all:
+        where, counted = (), in_range
+    else:
+        where, counted = (in_range,), None
+
+    def count(condition: Any) -> Any:
+        if counted is not None:
+            condition = counted if condition is None else condition & counted
+        return func.count() if condition is None else func.count(case((condition, 1)))
+
+    def pledgers(*columns: Any) -> Any:
+        return (select(*columns).select_from(Pledge).join(Person, Person.id == Pledge.person_id)
+                .where(Pledge.chapter_id == chapter_id, *where))
+
+    kinds = list(Affiliation)
+    with db.read() as s:
+        row = s.execute(pledgers(*(count(Person.affiliation == kind) for kind in kinds))).one()
+        genders = s.execute(pledgers(Person.gender, count(None))
+                            .where(Person.gender.is_not(None)).group_by(Person.gender)).all()
+    return ({kind: int(n) for kind, n in zip(kinds, row, strict=True) if n},
+            [(g, int(n)) for g, n in genders if n])
 
 
 def _undisclosed(db: Database, ids: set[int]) -> set[int]:

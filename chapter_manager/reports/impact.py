@@ -102,21 +102,61 @@ class _Builder:
         self.add(CondPageBreak(60), self.text(text, style))
 
     def table(self, head: list[tuple[str, Style]], rows: list[list[tuple[str, Style]]],
-              widths: list[float], zebra: bool = True) -> Table:
-        cells = [[self.text(t, s) for t, s in head]]
-        cells += [[self.text(t, s) for t, s in row] for row in rows]
-        table = Table(cells, colWidths=widths, repeatRows=1)
-        style = [
+              widths: list[float], zebra: bool = True, pad: float = 2.5) -> Table:
+        """A table whose plain cells (see :meth:`Typesetter.plain_lines`) are reportlab
+        strings in the primary face, wrapped here, so that rows of plain cells have known
+        heights and reportlab neither measures nor wraps them; any other cell is a
+        :class:`Text`."""
+        ts = self.ts
+        commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("TOPPADDING", (0, 0), (-1, -1), pad),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
         ]
+        # cell styles by column, as runs of rows: (style, first row, last row)
+        runs: list[list[list[Any]]] = [[] for _ in widths]
+        cells: list[list[Any]] = []
+        heights: list[float | None] = []
+        for r, row in enumerate([head, *rows]):
+            line: list[Any] = []
+            height: float | None = 0.0
+            for c, (text, style) in enumerate(row):
+                lines = None
+                if not style.space_before and not style.space_after:
+                    lines = ts.plain_lines(text, style, widths[c] - 8)
+                if lines is None:
+                    line.append(self.text(text, style))
+                    height = None
+                    continue
+                face = ts.fonts.primary(style.bold)
+                ts.drawn.setdefault(face.name, set()).update(text)
+                line.append("\n".join(lines))
+                if height is not None:
+                    height = max(height, len(lines) * style.line_height)
+                column = runs[c]
+                if column and column[-1][0] == style and column[-1][2] == r - 1:
+                    column[-1][2] = r
+                else:
+                    column.append([style, r, r])
+            cells.append(line)
+            heights.append(None if height is None else height + 2 * pad)
+        for c, column in enumerate(runs):
+            for style, first, last in column:
+                face = ts.fonts.primary(style.bold)
+                align = {"start": "LEFT", "left": "LEFT", "end": "RIGHT", "right": "RIGHT",
+                         "center": "CENTER"}[style.align]
+                commands += [
+                    ("FONT", (c, first), (c, last), face.name, style.size, style.line_height),
+                    ("TEXTCOLOR", (c, first), (c, last), style.color),
+                    ("ALIGN", (c, first), (c, last), align),
+                ]
         if zebra:
-            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, PALE]))
-        table.setStyle(TableStyle(style))
+            commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, PALE]))
+        table = Table(cells, colWidths=widths, rowHeights=heights, repeatRows=1)
+        table.setStyle(TableStyle(commands))
         return table
 
     def period_text(self) -> str:
@@ -142,9 +182,8 @@ class _Builder:
         if d.advisor_mode:
             facts.append((_("Edition"), _("Advisor edition: no contact details, and no one who asked not to be disclosed.")))
         rows = [[(k, HEAD), (v, Style(size=10.5, color=INK))] for k, v in facts]
-        table = self.table([("", HEAD), ("", HEAD)], rows, [38 * mm, WIDTH - 38 * mm], zebra=False)
-        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0, colors.white),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+        table = self.table([("", HEAD), ("", HEAD)], rows, [38 * mm, WIDTH - 38 * mm], zebra=False, pad=4)
+        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0, colors.white)]))
         self.add(table)
         self.add(Spacer(1, 16 * mm))
         self.add(self.text(_(

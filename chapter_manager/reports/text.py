@@ -193,6 +193,67 @@ class Typesetter:
     fonts: FontSet = field(default_factory=FontSet)
     drawn: dict[str, set[str]] = field(default_factory=dict)  # face name -> characters
     _widths: dict[tuple[str, str, float], float] = field(default_factory=dict)
+    _layouts: dict[tuple[str, float, bool, float], list[Line]] = field(default_factory=dict)
+    _simple: dict[tuple[str, bool], bool] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- plain text
+    def _simple_char(self, ch: str, bold: bool) -> bool:
+        key = (ch, bold)
+        known = self._simple.get(key)
+        if known is None:
+            known = (
+                ch not in "\n\t" and ch not in JOINERS
+                and unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+                and unicodedata.bidirectional(ch) not in ("R", "AL", "AN", "LRE", "RLE", "LRO", "RLO",
+                                                          "PDF", "LRI", "RLI", "FSI", "PDI")
+                and self.fonts.face_for(ch, bold) is self.fonts.primary(bold)
+            )
+            self._simple[key] = known
+        return known
+
+    def plain_face(self, text: str, bold: bool = False) -> Face | None:
+        """The primary face when ``text`` needs nothing else: every character is in it,
+        none reads right to left, none is a control (so it is one left-to-right run of
+        that face, drawn as it is); else None."""
+        simple = self._simple_char
+        for ch in set(text):
+            if not simple(ch, bold):
+                return None
+        return self.fonts.primary(bold)
+
+    def plain_lines(self, text: str, style: Style, width: float) -> list[str] | None:
+        """``text`` wrapped into lines no wider than ``width`` when it is plain (see
+        :meth:`plain_face`); None otherwise.  Widths of plain text add up word by word, so
+        this measures each word once."""
+        face = self.plain_face(text, style.bold)
+        if face is None:
+            return None
+        size = style.size
+        if stringWidth(text, face.name, size) <= width:
+            return [text.rstrip(" ")]
+        lines: list[str] = []
+        current = ""
+        used = 0.0
+        for token in self._tokens(text):
+            word = token.rstrip(" ")
+            need = self.run_width(word, face, size)
+            if current and used + need > width:
+                lines.append(current.rstrip(" "))
+                current, used = "", 0.0
+            if not current and need > width and len(word) > 1:
+                # a single word wider than the line: cut it between characters
+                for ch in token:
+                    w = self.run_width(ch, face, size)
+                    if current and used + w > width and ch != " ":
+                        lines.append(current.rstrip(" "))
+                        current, used = "", 0.0
+                    current += ch
+                    used += w
+                continue
+            current += token
+            used += need + self.run_width(token[len(word):], face, size)
+        lines.append(current.rstrip(" "))
+        return lines
 
     # ---------------------------------------------------------------- measuring
     def _split_faces(self, text: str, bold: bool) -> list[tuple[str, Face]]:
@@ -286,6 +347,23 @@ class Typesetter:
         return lines
 
     def layout(self, text: str, style: Style, width: float) -> list[Line]:
+        key = (text, style.size, style.bold, width)
+        cached = self._layouts.get(key)
+        if cached is not None:
+            return cached
+        plain = self.plain_lines(text, style, width)
+        if plain is not None:
+            face = self.fonts.primary(style.bold)
+            out = []
+            for piece in plain:
+                w = self.run_width(piece, face, style.size)
+                out.append(Line([Run(piece, face, 0, w)] if piece else [], w if piece else 0.0, False))
+        else:
+            out = self._layout(text, style, width)
+        self._layouts[key] = out
+        return out
+
+    def _layout(self, text: str, style: Style, width: float) -> list[Line]:
         text = self.fonts.clean(text)
         out: list[Line] = []
         for hard in text.split("\n"):

@@ -213,15 +213,17 @@ def period_counts(db: Database, chapter_id: int, first: dt.date, last: dt.date) 
             .group_by(Attendance.event_id)
             .subquery()
         )
-        extra = s.scalar(
-            select(func.coalesce(func.sum(case(
-                (Event.headcount > func.coalesce(named.c.n, 0), Event.headcount - func.coalesce(named.c.n, 0)),
-                else_=0,
-            )), 0))
+        n = func.coalesce(named.c.n, 0)
+        # named check-ins and the door counts beyond them, in one pass over the events
+        attendance, extra = s.execute(
+            select(
+                func.coalesce(func.sum(n), 0),
+                func.coalesce(func.sum(case((Event.headcount > n, Event.headcount - n), else_=0)), 0),
+            )
             .select_from(Event)
             .outerjoin(named, named.c.event_id == Event.id)
             .where(*in_period)
-        )
+        ).one()
         return {
             "pledges": int(s.scalar(select(func.count(Pledge.id)).where(
                 Pledge.chapter_id == chapter_id, Pledge.signed_at >= start, Pledge.signed_at < end)) or 0),
@@ -230,9 +232,42 @@ def period_counts(db: Database, chapter_id: int, first: dt.date, last: dt.date) 
                 Membership.joined_on <= last)) or 0),
             "events_held": int(s.scalar(select(func.count(Event.id)).where(
                 *in_period, Event.status == EventStatus.HELD)) or 0),
-            "attendance": int(s.scalar(select(func.coalesce(func.sum(named.c.n), 0))) or 0),
+            "attendance": int(attendance or 0),
             "headcount": int(extra or 0),
             "forums": int(s.scalar(select(func.count(ForumSession.id)).where(
                 ForumSession.chapter_id == chapter_id, ForumSession.held_on >= first,
                 ForumSession.held_on <= last)) or 0),
         }
+
+
+#: What :func:`period_counts` calls each figure of :func:`chapter_stats`.
+PERIOD_KEYS = {"pledges": "pledges", "new_members": "members", "events_held": "events_held",
+               "attendance": "attendance", "headcount": "headcount", "forums": "forums"}
+
+
+def covers_every_record(db: Database, chapter_id: int, first: dt.date, last: dt.date) -> bool:
+    """Whether every pledge, event, membership and forum of the chapter falls in the days
+    ``first`` to ``last`` (chapter-local), so that :func:`period_counts` would equal
+    :func:`chapter_stats` (``PERIOD_KEYS``).  A few index probes."""
+    from .events import local_day_bounds
+
+    with db.read() as s:
+        chapter = s.get(Chapter, chapter_id)
+        if chapter is None:
+            return False
+        try:
+            start, end = local_day_bounds(first, last, chapter.timezone)
+        except (KeyError, ValueError):
+            start, end = local_day_bounds(first, last, "UTC")
+        outside = (
+            select(Pledge.id).where(Pledge.chapter_id == chapter_id, Pledge.signed_at < start),
+            select(Pledge.id).where(Pledge.chapter_id == chapter_id, Pledge.signed_at >= end),
+            select(Event.id).where(Event.chapter_id == chapter_id, Event.starts_at < start),
+            select(Event.id).where(Event.chapter_id == chapter_id, Event.starts_at >= end),
+            select(Membership.id).where(Membership.chapter_id == chapter_id,
+                                        Membership.joined_on.is_(None) | (Membership.joined_on < first)
+                                        | (Membership.joined_on > last)),
+            select(ForumSession.id).where(ForumSession.chapter_id == chapter_id,
+                                          (ForumSession.held_on < first) | (ForumSession.held_on > last)),
+        )
+        return not any(s.execute(q.limit(1)).first() for q in outside)
