@@ -306,7 +306,12 @@ def test_a_period_covering_every_record_reuses_the_chapter_figures(db, chapter):
     from chapter_manager.reports.data import gather
     from chapter_manager.services.members import set_membership
     from chapter_manager.services.people import PersonData, create_person
-    from chapter_manager.services.stats import PERIOD_KEYS, chapter_stats, covers_every_record, period_counts
+    from chapter_manager.services.stats import (
+        PERIOD_KEYS,
+        chapter_stats,
+        covers_every_record,
+        period_counts,
+    )
 
     day = dt.date(2026, 3, 2)
     _sign(db, chapter.id, ["mujer"] * 3, day)

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 
 from ..i18n import _
-from ..text import clean, fold
 from ..models import (
     AcademicTerm,
     Affiliation,
@@ -33,6 +32,7 @@ from ..models import (
 )
 from ..privacy import ADVISOR_HIDDEN, personal_columns
 from ..storage import Database
+from ..text import clean, fold
 from ..validation import ValidationError
 
 #: Groups of fewer people than this are folded into "other or not said".
