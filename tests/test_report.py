@@ -346,3 +346,13 @@ def test_plain_text_wraps_as_the_general_layout_does(text, width, bold):
     general = ["".join(r.text for r in line.runs) for line in ts._layout(text, style, width)]
     assert plain == general
     assert ts.plain_lines("王芳 x", style, width) is None and ts.plain_lines("أحمد", style, width) is None
+
+
+def test_attendance_by_month_leaves_no_month_out():
+    from collections import Counter
+
+    from chapter_manager.reports.data import _every_month
+
+    assert _every_month(Counter()) == []
+    assert _every_month(Counter({"2025-11": 3, "2026-02": 5})) == [
+        ("2025-11", 3), ("2025-12", 0), ("2026-01", 0), ("2026-02", 5)]

@@ -53,26 +53,32 @@ class Chart(Flowable):
         self.ts = ts
         self.width = width
         self.height = height
-        self.labels: list[tuple[float, float, str, Style, str, float | None]] = []
+        self.labels: list[tuple[float, float, str, Style, str, float | None, str]] = []
         self.drawing = Drawing(width, height)
 
     def label(self, x: float, y: float, text: str, style: Style = LABEL, align: str = "left",
-              room: float | None = None) -> None:
-        self.labels.append((x, y, text, style, align, room))
+              room: float | None = None, tail: str = "") -> None:
+        """A label; with ``room``, ``text`` is shortened to fit but ``tail`` (a date) never is."""
+        self.labels.append((x, y, text, style, align, room, tail))
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         return self.width, self.height
 
     def draw(self) -> None:
         renderPDF.draw(self.drawing, self.canv, 0, 0)
-        for x, y, text, style, align, room in self.labels:
-            shown = self.ts.fit(text, style, room) if room else text
+        for x, y, text, style, align, room, tail in self.labels:
+            if room:
+                rest = room - self.ts.width(self.ts.fonts.clean(tail), style) if tail else room
+                shown = self.ts.fit(text, style, max(rest, room / 3)) + tail
+            else:
+                shown = text + tail
             self.ts.draw(self.canv, shown, x, y, style, align=align)
 
 
-def bar_chart(ts: Typesetter, items: Sequence[tuple[str, int]], width: float,
+def bar_chart(ts: Typesetter, items: Sequence[tuple[str | tuple[str, str], int]], width: float,
               color: Any = BLUE, percent: bool = False, bar: float = 13) -> Chart:
-    """Horizontal bars, one per (label, value), values written at their ends."""
+    """Horizontal bars, one per (label, value), values written at their ends.  A label
+    may be (text, tail): the text is shortened to fit, the tail (a date) kept whole."""
     label_room = width * 0.36
     value_room = 62 if percent else 40
     height = len(items) * (bar + 5) + 6
@@ -87,10 +93,11 @@ def bar_chart(ts: Typesetter, items: Sequence[tuple[str, int]], width: float,
         y -= bar + 5
         length = plot * value / top
         d.add(Rect(label_room + 4, y + 2, max(length, 0.6), bar - 2, fillColor=color, strokeColor=None))
-        chart.label(label_room - 2, y + bar / 2 - 1.5, text, align="right", room=label_room - 4)
+        head, tail = text if isinstance(text, tuple) else (text, "")
+        chart.label(label_room - 2, y + bar / 2 - 1.5, head, align="right", room=label_room - 4, tail=tail)
         shown = _number(value)
         if percent:
-            shown += f"  ({value * 100 / total:.0f} %)"
+            shown += f" ({value * 100 / total:.0f}\u00a0%)"
         chart.label(label_room + 8 + length, y + bar / 2 - 1.5, shown, SMALL)
     return chart
 

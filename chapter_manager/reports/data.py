@@ -408,10 +408,26 @@ def gather(db: Database, options: ReportOptions, progress: Progress | None = Non
         figures=figures,
         active_members=int(stats.get("members_by_status", {}).get("active", 0)),
         goal=goal, pledge_points=pledge_points, by_week=by_week, events=events,
-        attendance_by_month=sorted(by_month.items()), by_affiliation=by_affiliation,
+        attendance_by_month=_every_month(by_month), by_affiliation=by_affiliation,
         by_gender=by_gender, gender_hidden=gender_hidden, gender_given=gender_given,
         forums=forums, stories=stories, officers=officers,
     )
+
+
+def _every_month(counts: Counter[str]) -> list[tuple[str, int]]:
+    """("YYYY-MM", count) for every month from the first to the last of ``counts``, months
+    with nothing included (a chart over time must not skip them)."""
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    year, month = int(first[:4]), int(first[5:])
+    out = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        out.append((key, counts.get(key, 0)))
+        if key >= last:
+            return out
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def _pledgers_by_affiliation_and_gender(

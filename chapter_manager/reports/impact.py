@@ -90,19 +90,39 @@ class _Builder:
         self.d = data
         self.ts = ts
         self.story: list[Flowable] = []
+        self._kept: list[Flowable] = []
 
     # ---------------------------------------------------------------- helpers
     def text(self, text: str, style: Style = BODY) -> Text:
         return Text(self.ts, text, style)
 
     def add(self, *flowables: Flowable) -> None:
-        self.story.extend(flowables)
+        """Add to the story; flowables marked :meth:`kept` go into one ``KeepTogether`` with
+        the next one (reportlab's own ``keepWithNext`` cannot join a ``KeepTogether``, which
+        every chart block is)."""
+        for flowable in flowables:
+            if getattr(flowable, "_keep_with_next", False):
+                self._kept.append(flowable)
+                continue
+            if self._kept:
+                content = list(flowable._content) if isinstance(flowable, KeepTogether) else [flowable]
+                flowable = KeepTogether(self._kept + content)
+                self._kept = []
+            self.story.append(flowable)
 
-    def heading(self, text: str, style: Style = H2) -> None:
-        self.add(CondPageBreak(60), self.text(text, style))
+    def heading(self, text: str, style: Style = H2, room: float = 60) -> None:
+        """A section heading, on the next page unless ``room`` points are left, and kept
+        on the page of what follows it."""
+        self.add(CondPageBreak(room), self.kept(self.text(text, style)))
+
+    @staticmethod
+    def kept(flowable: Flowable) -> Flowable:
+        """``flowable`` kept on the same page as the next one (headings, captions)."""
+        flowable._keep_with_next = True  # type: ignore[attr-defined]
+        return flowable
 
     def table(self, head: list[tuple[str, Style]], rows: list[list[tuple[str, Style]]],
-              widths: list[float], zebra: bool = True, pad: float = 2.5) -> Table:
+              widths: list[float], zebra: bool = True, pad: float = 2.5, rule: bool = True) -> Table:
         """A table whose plain cells (see :meth:`Typesetter.plain_lines`) are reportlab
         strings in the primary face, wrapped here, so that rows of plain cells have known
         heights and reportlab neither measures nor wraps them; any other cell is a
@@ -114,8 +134,9 @@ class _Builder:
             ("RIGHTPADDING", (0, 0), (-1, -1), 4),
             ("TOPPADDING", (0, 0), (-1, -1), pad),
             ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT),
         ]
+        if rule:
+            commands.append(("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT))
         # cell styles by column, as runs of rows: (style, first row, last row)
         runs: list[list[list[Any]]] = [[] for _ in widths]
         cells: list[list[Any]] = []
@@ -182,8 +203,8 @@ class _Builder:
         if d.advisor_mode:
             facts.append((_("Edition"), _("Advisor edition: no contact details, and no one who asked not to be disclosed.")))
         rows = [[(k, HEAD), (v, Style(size=10.5, color=INK))] for k, v in facts]
-        table = self.table([("", HEAD), ("", HEAD)], rows, [38 * mm, WIDTH - 38 * mm], zebra=False, pad=4)
-        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0, colors.white)]))
+        table = self.table([("", HEAD), ("", HEAD)], rows, [38 * mm, WIDTH - 38 * mm], zebra=False, pad=4,
+                           rule=False)
         self.add(table)
         self.add(Spacer(1, 16 * mm))
         self.add(self.text(_(
@@ -229,7 +250,8 @@ class _Builder:
                     day=_date(goal.projected), end=_date(goal.ends_on))
             self.add(self.text(_("Pledge goal “{title}” ({start} to {end}): {current} of {target} pledges, {percent} %.").format(
                 title=goal.title, start=_date(goal.starts_on), end=_date(goal.ends_on), current=_n(goal.current),
-                target=_n(goal.target), percent=f"{goal.percent:g}") + " " + pace, BODY.but(bold=True)))
+                target=_n(goal.target), percent=f"{goal.percent:g}").replace(" %", "\u00a0%") + " " + pace,
+                BODY.but(bold=True)))
 
     def charts(self) -> None:
         d = self.d
@@ -241,22 +263,22 @@ class _Builder:
                     self.ts, goal.points, goal.starts_on, goal.ends_on, WIDTH, target=goal.target,
                     projected=goal.projected,
                     labels={"goal": _("Goal: {n} pledges").format(n=_n(goal.target))})
-                self.add(self.text(_("Cumulative pledges towards “{title}”, {by}.").format(
-                    title=goal.title, by=_("by week") if d.by_week else _("by day")), SMALL), chart)
+                self.add(self.kept(self.text(_("Cumulative pledges towards “{title}”, {by}.").format(
+                    title=goal.title, by=_("by week") if d.by_week else _("by day")), SMALL)), chart)
             else:
                 self.add(self.text(_("No pledges towards the goal yet."), BODY))
         elif d.pledge_points and d.pledge_points[-1][1] > 0:
             chart = charts.cumulative_chart(self.ts, d.pledge_points, d.start, d.end, WIDTH)
-            self.add(self.text(_("Cumulative pledges in the period (no pledge goal is set)."), SMALL), chart)
+            self.add(self.kept(self.text(_("Cumulative pledges in the period (no pledge goal is set)."), SMALL)), chart)
         else:
             self.add(self.text(_("No pledges in this period yet."), BODY))
 
         self.heading(_("Pledges per event"))
         top = sorted((e for e in d.events if e.pledges), key=lambda e: (-e.pledges, e.day))[:12]
         if top:
-            self.add(self.text(_("The events with the most pledges ({n} of {total} events).").format(
-                n=len(top), total=len(d.events)), SMALL))
-            self.add(charts.bar_chart(self.ts, [(f"{e.title} ({_date(e.day)})", e.pledges) for e in top], WIDTH,
+            self.add(self.kept(self.text(_("The events with the most pledges ({n} of {total} events).").format(
+                n=len(top), total=len(d.events)), SMALL)))
+            self.add(charts.bar_chart(self.ts, [((e.title, f" ({_date(e.day)})"), e.pledges) for e in top], WIDTH,
                                       color=ACCENT))
         else:
             self.add(self.text(_("No pledges were signed at events in this period."), BODY))
@@ -300,7 +322,8 @@ class _Builder:
 
     def events(self) -> None:
         d = self.d
-        self.heading(_("Events"))
+        # the heading, the note and the table's first rows start on one page
+        self.heading(_("Events"), room=130)
         if not d.events:
             self.add(self.text(_("No events in this period."), BODY))
             return
@@ -313,7 +336,7 @@ class _Builder:
         self.add(self.table(
             [(_("Date"), HEAD), (_("Event"), HEAD), (_("Kind"), HEAD), (_("Focus area"), HEAD),
              (_("Attendance"), HEAD_NUM), (_("Pledges"), HEAD_NUM)],
-            rows, [20 * mm, WIDTH - 128 * mm, 27 * mm, 41 * mm, 22 * mm, 18 * mm]))
+            rows, [20 * mm, WIDTH - 125 * mm, 28 * mm, 41 * mm, 21 * mm, 15 * mm]))
 
     def forums(self) -> None:
         d = self.d
@@ -347,7 +370,8 @@ class _Builder:
         if not d.stories:
             self.add(self.text(_("No testimonies with consent to publish in this period."), BODY))
             return
-        self.add(self.text(_("Testimonies shared at forums whose tellers agreed to their publication."), SMALL))
+        self.add(self.kept(self.text(_("Testimonies shared at forums whose tellers agreed to their publication."),
+                                     SMALL)))
         for story in d.stories:
             self.add(KeepTogether([
                 self.text("“" + story.text + "”", Style(size=10, color=INK, leading=14, space_before=6)),
@@ -356,18 +380,18 @@ class _Builder:
 
     def officers(self) -> None:
         d = self.d
-        self.heading(_("Officers of the period"))
+        self.heading(_("Officers of the period"), room=100)
         if not d.officers:
             self.add(self.text(_("No officers are recorded for this period."), BODY))
             return
         contact = any(o.email for o in d.officers) and not d.advisor_mode
         head = [(_("Role"), HEAD), (_("Name"), HEAD)]
-        widths = [45 * mm, WIDTH - 95 * mm]
+        widths = [45 * mm, WIDTH - 81 * mm]
         if contact:
             head.append((_("Email"), HEAD))
-            widths = [38 * mm, 48 * mm, WIDTH - 124 * mm]
+            widths = [34 * mm, 44 * mm, WIDTH - 114 * mm]
         head.append((_("Term"), HEAD))
-        widths.append(38 * mm)
+        widths.append(36 * mm)
         rows = []
         for o in d.officers:
             row = [(o.title, CELL), (o.name, CELL)]
@@ -417,6 +441,7 @@ class _Builder:
         self.stories()
         self.officers()
         self.closing()
+        self.story.extend(self._kept)
         return self.story
 
 
