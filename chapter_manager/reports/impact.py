@@ -202,9 +202,15 @@ class _Builder:
             facts.append((_("Faculty advisor"), d.advisor_name + (f" · {d.advisor_email}" if d.advisor_email else "")))
         if d.advisor_mode:
             facts.append((_("Edition"), _("Advisor edition: no contact details, and no one who asked not to be disclosed.")))
-        rows = [[(k, HEAD), (v, Style(size=10.5, color=INK))] for k, v in facts]
+        value = Style(size=10.5, color=INK)
+        # bottom-aligned cells put the baseline (leading - size) above the bottom: the label's
+        # leading makes that the same for both sizes
+        label = HEAD.but(leading=value.line_height - (value.size - HEAD.size))
+        rows = [[(k, label), (v, value)] for k, v in facts]
         table = self.table([("", HEAD), ("", HEAD)], rows, [38 * mm, WIDTH - 38 * mm], zebra=False, pad=4,
                            rule=False)
+        # labels and values of different sizes share a baseline
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
         self.add(table)
         self.add(Spacer(1, 16 * mm))
         self.add(self.text(_(
