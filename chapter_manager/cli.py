@@ -115,9 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
                               "asks for the event to create)"))
     kiosk.add_argument("--windowed", action="store_true",
                        help=_("in a window instead of full screen, to try it out"))
+    report = sub.add_parser("report", help=_("write the chapter's impact report as a PDF"))
+    report.add_argument("out", metavar="OUT.pdf", help=_("the PDF file to write"))
+    report.add_argument("--chapter", type=_positive, metavar="ID")
+    report.add_argument("--from", dest="start", type=_day, metavar="DATE",
+                        help=_("first day of the period, YYYY-MM-DD (default: the current term's start)"))
+    report.add_argument("--to", dest="end", type=_day, metavar="DATE",
+                        help=_("last day of the period, YYYY-MM-DD (default: today)"))
+    report.add_argument("--advisor", action="store_true",
+                        help=_("advisor edition: no contact details, no one flagged 'do not disclose'"))
 
     sub.add_parser("gui", help=_("open the desktop app (the default)"))
     return parser
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'{v}' is not a date like 2026-09-30").format(v=value)) from None
 
 
 # --------------------------------------------------------------------------- output
@@ -529,6 +546,38 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     return EXIT_FAILURE
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .errors import ChapterChoiceNeeded
+    from .reports.data import ReportOptions
+    from .reports.impact import build_report, write_pdf
+
+    if args.start and args.end and args.end < args.start:
+        sys.stderr.write(_("chapter-manager report: the period cannot end ({end}) before it starts ({start})").format(
+            end=args.end, start=args.start) + "\n")
+        return EXIT_USAGE
+    db = _open(args)
+    try:
+        options = ReportOptions(chapter_id=args.chapter, start=args.start, end=args.end, advisor=args.advisor)
+        try:
+            result = build_report(db, options, progress=_progress_printer())
+        except ChapterChoiceNeeded as error:
+            raise ChapterChoiceNeeded(
+                str(error) + " " + _("Add --chapter ID (see 'chapter-manager list chapters').")
+            ) from None
+    finally:
+        db.close()
+    path = write_pdf(result.pdf, Path(args.out))
+    for warning in result.warnings:
+        sys.stderr.write(_("Warning: {w}").format(w=warning) + "\n")
+    sys.stdout.write(
+        _("Wrote the impact report for {chapter}, {start} to {end} ({pages} pages), to {path}.").format(
+            chapter=result.data.chapter_name, start=result.data.start, end=result.data.end,
+            pages=result.pages, path=path)
+        + "\n"
+    )
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     return cmd_none(args)
 
@@ -544,6 +593,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "backups": cmd_backups,
     "restore": cmd_restore,
     "kiosk": cmd_kiosk,
+    "report": cmd_report,
 }
 
 

@@ -147,6 +147,26 @@ def main() -> int:
         dialog.show()
         save(dialog, name)
         dialog.close()
+
+    # the impact report: its dialog with a page previewed, and (once) the pages themselves
+    from ui.report_dialog import ImpactReportDialog, render_page
+
+    report = ImpactReportDialog(ctx)
+    report.show()
+    report.generate()
+    deadline = time.monotonic() + 60
+    while (report.result_ is None or report.preview.pixmap() is None or report.preview.pixmap().isNull()) \
+            and time.monotonic() < deadline:
+        settle(0.1)
+    save(report, "report-dialog")
+    if report.result_ is not None and not suffix:
+        for old in out.glob("report-page-*.png"):
+            old.unlink()
+        for index in range(report.result_.pages):
+            path = out / f"report-page-{index + 1}.png"
+            render_page(report.result_.pdf, index, 1000).save(str(path))
+            print(path)
+    report.close()
     window.close()
     kiosk_shots(db, summary.chapter_id, home, save)
     db.close()

@@ -62,6 +62,7 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
     from ui.opening import ChapterDialog
     from ui.person_editor import PersonDialog
     from ui.pledge_dialog import PledgeDialog
+    from ui.report_dialog import ImpactReportDialog
 
     person = person_ids(demo_ctx.db, demo_ctx.chapter_id, PeopleQuery(officers_only=True))[0]
     event = list_events(demo_ctx.db, demo_ctx.chapter_id)[0].id
@@ -73,6 +74,7 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
         PledgeDialog(demo_ctx),
         GoalDialog(demo_ctx),
         ChapterDialog(demo_ctx.db),
+        ImpactReportDialog(demo_ctx),
     ]
     problems = []
     for dialog in dialogs:
