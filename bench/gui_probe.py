@@ -122,6 +122,7 @@ def members(db: str) -> None:
             model.failed.disconnect(loop.quit)
         view.viewport().repaint()
 
+    app.processEvents()  # the screen loads its rows on the next turn of the event loop
     settle()
     first_show = time.perf_counter() - t
     from ui.tasks import worker_pool

@@ -1,8 +1,9 @@
 """The ``chapter-manager`` command: the desktop app's launcher and a scriptable CLI.
 
 Exit codes (stable; scripts rely on them): 0 success, 1 a failure explained in one line
-on stderr (a refused sign-up pack among them: nothing was changed), 2 a usage error.  No traceback ever reaches the terminal: unexpected errors are
-written to a log file in the data folder and named in the one-line message.
+on stderr (a refused sign-up pack among them: nothing was changed), 2 a usage error.  No
+traceback ever reaches the terminal: unexpected errors are written to a log file in the
+data folder and named in the one-line message.
 """
 
 from __future__ import annotations
@@ -64,14 +65,6 @@ def _seed(value: str) -> int:
         raise argparse.ArgumentTypeError(_("'{v}' is not a whole number").format(v=value)) from None
 
 
-def _day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'{v}' is not a date like 2026-03-31").format(v=value)) from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="chapter-manager",
@@ -114,6 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("backups", help=_("list the database's backups, newest first"))
     restore = sub.add_parser("restore", help=_("replace the database with a backup"))
     restore.add_argument("backup", metavar="BACKUP", help=_("the backup file to restore"))
+
+    kiosk = sub.add_parser(
+        "kiosk", help=_("open the full-screen sign-up kiosk for an event (leaves only with its PIN)")
+    )
+    kiosk.add_argument("--event", type=_positive, metavar="ID",
+                       help=_("the event to collect sign-ups for (without it, an empty database "
+                              "asks for the event to create)"))
+    kiosk.add_argument("--windowed", action="store_true",
+                       help=_("in a window instead of full screen, to try it out"))
+    report = sub.add_parser("report", help=_("write the chapter's impact report as a PDF"))
+    report.add_argument("out", metavar="OUT.pdf", help=_("the PDF file to write"))
+    report.add_argument("--chapter", type=_positive, metavar="ID")
+    report.add_argument("--from", dest="start", type=_day, metavar="DATE",
+                        help=_("first day of the period, YYYY-MM-DD (default: the current term's start)"))
+    report.add_argument("--to", dest="end", type=_day, metavar="DATE",
+                        help=_("last day of the period, YYYY-MM-DD (default: today)"))
+    report.add_argument("--advisor", action="store_true",
+                        help=_("advisor edition: no contact details, no one flagged 'do not disclose'"))
 
     pack = sub.add_parser("pack", help=_("write a sign-up pack, or a kiosk laptop's database"))
     pack_sub = pack.add_subparsers(dest="pack_command", metavar="ACTION", parser_class=_Parser,
@@ -162,6 +173,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", help=_("open the desktop app (the default)"))
     return parser
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'{v}' is not a date like 2026-09-30").format(v=value)) from None
 
 
 # --------------------------------------------------------------------------- output
@@ -564,6 +583,47 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    """The kiosk is a window of the desktop app: the installed command opens it, not the core."""
+    sys.stderr.write(
+        _("The kiosk is a window of the desktop app: start it with 'chapter-manager kiosk' "
+          "(the command installed with the app), not through the core's command line.") + "\n"
+    )
+    return EXIT_FAILURE
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .errors import ChapterChoiceNeeded
+    from .reports.data import ReportOptions
+    from .reports.impact import build_report, write_pdf
+
+    if args.start and args.end and args.end < args.start:
+        sys.stderr.write(_("chapter-manager report: the period cannot end ({end}) before it starts ({start})").format(
+            end=args.end, start=args.start) + "\n")
+        return EXIT_USAGE
+    db = _open(args)
+    try:
+        options = ReportOptions(chapter_id=args.chapter, start=args.start, end=args.end, advisor=args.advisor)
+        try:
+            result = build_report(db, options, progress=_progress_printer())
+        except ChapterChoiceNeeded as error:
+            raise ChapterChoiceNeeded(
+                str(error) + " " + _("Add --chapter ID (see 'chapter-manager list chapters').")
+            ) from None
+    finally:
+        db.close()
+    path = write_pdf(result.pdf, Path(args.out))
+    for warning in result.warnings:
+        sys.stderr.write(_("Warning: {w}").format(w=warning) + "\n")
+    sys.stdout.write(
+        _("Wrote the impact report for {chapter}, {start} to {end} ({pages} pages), to {path}.").format(
+            chapter=result.data.chapter_name, start=result.data.start, end=result.data.end,
+            pages=result.pages, path=path)
+        + "\n"
+    )
+    return EXIT_OK
+
+
 def cmd_pack(args: argparse.Namespace) -> int:
     from .services import merge
 
@@ -669,6 +729,8 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "restore": cmd_restore,
     "pack": cmd_pack,
     "merge": cmd_merge,
+    "kiosk": cmd_kiosk,
+    "report": cmd_report,
 }
 
 

@@ -34,3 +34,12 @@ def backups_root() -> Path:
 
 def log_dir() -> Path:
     return data_dir() / "logs"
+
+
+def resources_dir() -> Path:
+    """The ``resources`` folder shipped beside the packages (texts, translations, icons).
+
+    In a source checkout it is the repository's ``resources/``; an installed copy carries it
+    next to ``chapter_manager`` in site-packages (``package-data`` in pyproject.toml).
+    """
+    return Path(__file__).resolve().parent.parent / "resources"

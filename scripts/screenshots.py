@@ -147,8 +147,30 @@ def main() -> int:
         dialog.show()
         save(dialog, name)
         dialog.close()
+
+    # the impact report: its dialog with a page previewed, and (once) the pages themselves
+    from ui.report_dialog import ImpactReportDialog, render_page
+
+    report = ImpactReportDialog(ctx)
+    report.show()
+    report.generate()
+    deadline = time.monotonic() + 60
+    while (report.result_ is None or report.preview.pixmap() is None or report.preview.pixmap().isNull()) \
+            and time.monotonic() < deadline:
+        settle(0.1)
+    save(report, "report-dialog")
+    if report.result_ is not None and not suffix:
+        for old in out.glob("report-page-*.png"):
+            old.unlink()
+        for index in range(report.result_.pages):
+            path = out / f"report-page-{index + 1}.png"
+            render_page(report.result_.pdf, index, 1000).save(str(path))
+            print(path)
+    report.close()
+    # Last: merging adds people and an event to the demo chapter.
     merge_screens(ctx, window, home, save, settle)
     window.close()
+    kiosk_shots(db, summary.chapter_id, home, save)
     db.close()
     return 0
 
@@ -224,6 +246,51 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
     reviews.show()
     save(reviews, "merge-review")
     reviews.close()
+def kiosk_shots(db, chapter_id: int, home: Path, save) -> None:  # type: ignore[no-untyped-def]
+    """The sign-up kiosk at a laptop's 1366 × 768: PIN set-up, form, a problem, thanks, leaving."""
+    import datetime as dt
+
+    from chapter_manager.services.events import EventData, create_event
+    from chapter_manager.storage import open_database
+    from ui.kiosk import KioskWindow
+
+    event = create_event(db, chapter_id, EventData(
+        title="Welcome-week pledge drive", starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2),
+        kind="pledge_drive", pledge_goal=300))
+    kiosk = KioskWindow(db, event.id, thanks_ms=600_000, language="en")
+    kiosk.resize(1366, 768)
+    kiosk.show()
+    save(kiosk, "kiosk-pin")
+    kiosk.pin_page.pin.setText("2468")
+    kiosk.pin_page.again.setText("2468")
+    kiosk.pin_page.confirm()
+    save(kiosk, "kiosk-form")
+    form = kiosk.form
+    form.family.setText("Nguyễn")
+    form.email.setText("lan.nguyen@example")
+    form.student_id.setText("0031234567")
+    kiosk.submit()
+    save(kiosk, "kiosk-form-problems")
+    form.given.setText("Thị Lan")
+    form.email.setText("lan.nguyen@example.org")
+    form.may_contact.setChecked(True)
+    kiosk.submit()
+    save(kiosk, "kiosk-thanks")
+    kiosk.show_form()
+    kiosk.ask_to_leave()
+    for _ in range(5):
+        kiosk.leave_page.pin.setText("0000")
+        kiosk.leave_page.try_pin()
+    save(kiosk, "kiosk-leave-locked")
+    kiosk.armed = False
+    kiosk.close()
+    blank = open_database(home / "blank-kiosk.db")
+    start = KioskWindow(blank, None, language="en")
+    start.resize(1366, 768)
+    start.show()
+    save(start, "kiosk-start")
+    start.close()
+    blank.close()
 
 
 if __name__ == "__main__":

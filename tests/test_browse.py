@@ -6,6 +6,8 @@ import datetime as dt
 from array import array
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from chapter_manager.demo import generate_demo
@@ -460,3 +462,15 @@ def test_pledge_orders_with_filters_keep_the_order_of_the_whole_list(db, chapter
             assert pledge_ids_of(db, cid, order=order, descending=desc, without_event=True,
                                  start=start, end=end) == [
                 i for i in everyone if i in in_range and event_of[i] is None], (order, desc)
+
+
+@given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), min_size=1, max_size=400),
+       st.integers(min_value=1, max_value=64))
+def test_ids_parsed_in_pieces_are_the_ids(ids, chunk):
+    joined = ",".join(map(str, ids))
+    saved = browse._PARSE_CHUNK
+    browse._PARSE_CHUNK = chunk  # tiny pieces: every boundary case on a short list
+    try:
+        assert browse._parse_ids(joined) == ids
+    finally:
+        browse._PARSE_CHUNK = saved

@@ -98,6 +98,23 @@ def test_bulk_set_status_is_all_or_nothing(db, chapter):
     assert members.bulk_set_status(db, [], "active") == 0
 
 
+def test_a_status_change_is_taken_back_with_dates_kept_and_deleted_people_passed_over(db, chapter):
+    people = [make_person(db, chapter.id, name) for name in ("Ana", "Luis", "Wang", "Priya")]
+    members.set_membership(db, people[0].id, "active", joined_on=D(2024, 1, 1))
+    members.set_membership(db, people[1].id, "alumni")
+    before = members.set_statuses(db, [p.id for p in people], MembershipStatus.INACTIVE)
+    assert before == {people[0].id: MembershipStatus.ACTIVE, people[1].id: MembershipStatus.ALUMNI,
+                      people[2].id: None, people[3].id: None}
+    delete_person(db, people[3].id)
+
+    assert members.restore_statuses(db, before) == 3
+    assert members.get_membership(db, people[0].id).status is MembershipStatus.ACTIVE
+    assert members.get_membership(db, people[0].id).joined_on == D(2024, 1, 1)
+    assert members.get_membership(db, people[1].id).status is MembershipStatus.ALUMNI
+    assert members.get_membership(db, people[2].id) is None
+    assert membership_rows(db, people[2].id) == 0
+
+
 # --------------------------------------------------------------------------- officer terms
 
 

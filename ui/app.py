@@ -6,6 +6,7 @@ numbers are read on a worker thread after the window is up.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -18,7 +19,9 @@ _TRANSLATORS: list[QTranslator] = []  # kept alive for as long as the app runs
 
 
 def resources_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources"
+    from chapter_manager.paths import resources_dir as shipped
+
+    return shipped()
 
 
 def install_translations(app: QCoreApplication, locale: QLocale | None = None) -> None:
@@ -44,6 +47,10 @@ def install_translations(app: QCoreApplication, locale: QLocale | None = None) -
     i18n.install(lambda text: QCoreApplication.translate("core", text))
 
 
+# Whether this process is the app (see keep_for_good).
+_APP_PROCESS = False
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -58,6 +65,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         # No locale set (LANG=C): show dates and numbers the common English way, not "11 08 2026".
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     install_translations(app)
+    global _APP_PROCESS
+    _APP_PROCESS = True
     return app  # type: ignore[return-value]
 
 
@@ -74,6 +83,21 @@ def run_gui(db_path: str | None) -> int:
     return int(code)
 
 
+def keep_for_good() -> None:
+    """Tell Python's cycle collector that what exists now (modules, widgets, models,
+    compiled statements) lives as long as the app: its full collections then look at
+    the objects made since, not at hundreds of thousands of long-lived ones.
+
+    Without this, a full collection took 20-50 ms at random moments, now and then in
+    the middle of a search keystroke (see docs/PERFORMANCE.md).
+
+    Only in the app's own process (made by :func:`make_application`): tests build and
+    drop many windows, which must stay collectable.
+    """
+    if _APP_PROCESS:
+        gc.freeze()
+
+
 def open_main_window(path: Path | None, *, create: bool | None = None):  # type: ignore[no-untyped-def]
     """Open the database (asking on trouble), build and show the main window, or None."""
     from .context import AppContext
@@ -88,6 +112,7 @@ def open_main_window(path: Path | None, *, create: bool | None = None):  # type:
     ctx = AppContext(db, settings)
     window = MainWindow(ctx, settings)
     window.show()
+    keep_for_good()
     if ctx.chapter_id is None:
         window.new_chapter()
     window.backup_in_background()

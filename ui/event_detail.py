@@ -287,9 +287,17 @@ class EventDetail(QWidget):
         self.edit_button.clicked.connect(lambda: self.event_id and self.edit_requested.emit(self.event_id))
         self.delete_button = QPushButton(self.tr("&Delete…"))
         self.delete_button.clicked.connect(lambda: self.event_id and self.delete_requested.emit(self.event_id))
-        #: the header's action buttons; later actions for the event (the sign-up kiosk) go first
+        self.kiosk_button = QPushButton(self.tr("Start si&gn-up kiosk…"))
+        self.kiosk_button.setToolTip(self.tr(
+            "A full-screen sign-up form for this event, for people to take the pledge themselves. "
+            "The rest of the app is hidden until the organiser leaves with a PIN."))
+        self.kiosk_button.clicked.connect(self.start_kiosk)
+        #: options for the kiosk window (tests: not full screen, short timeouts)
+        self.kiosk_options: dict[str, object] = {}
+        #: the header's action buttons
         self.actions_row = QHBoxLayout()
         self.actions_row.setSpacing(6)
+        self.actions_row.addWidget(self.kiosk_button)
         self.actions_row.addWidget(self.edit_button)
         self.actions_row.addWidget(self.delete_button)
 
@@ -467,7 +475,8 @@ class EventDetail(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.back_requested)
 
-        QWidget.setTabOrder(self.back_button, self.edit_button)
+        QWidget.setTabOrder(self.back_button, self.kiosk_button)
+        QWidget.setTabOrder(self.kiosk_button, self.edit_button)
         QWidget.setTabOrder(self.edit_button, self.delete_button)
         QWidget.setTabOrder(self.delete_button, self.picker)
         QWidget.setTabOrder(self.picker, self.check_in_button)
@@ -622,7 +631,7 @@ class EventDetail(QWidget):
         self.about.setToolTip(view.description)
         cancelled = view.status.value == "cancelled"
         self.cancelled_note.setVisible(cancelled)
-        for widget in (self.picker, self.check_in_button, self.walk_in_box):
+        for widget in (self.picker, self.check_in_button, self.walk_in_box, self.kiosk_button):
             widget.setEnabled(not cancelled)
 
     def _show_progress(self) -> None:
@@ -638,6 +647,31 @@ class EventDetail(QWidget):
                 self.progress_bar.setToolTip(self.tr("%n more to reach the goal.", "", p.remaining or 0))
         else:
             self.progress_bar.hide()
+
+    # ------------------------------------------------------------------ kiosk
+    @Slot()
+    def start_kiosk(self):  # type: ignore[no-untyped-def]
+        """Open the sign-up kiosk for this event; the main window hides until it is left."""
+        from .kiosk.launch import start_kiosk
+
+        if self.event_id is None or not self.kiosk_button.isEnabled():
+            return None
+
+        def back() -> None:
+            try:
+                self.reload()
+            except NotFound:
+                self.back_requested.emit()
+            self._notify("people", "pledges", "events")
+
+        try:
+            return start_kiosk(self.ctx.db, self.event_id, hide=self.window(), on_left=back,
+                               **self.kiosk_options)
+        except ChapterError as error:
+            from .errors import show_error
+
+            show_error(self, error, self.tr("Could not start the kiosk"))
+            return None
 
     # ------------------------------------------------------------------ check-in
     def focus_check_in(self) -> None:

@@ -1,5 +1,5 @@
 """The ``chapter-manager`` command: the desktop app with no command (or ``gui``), the
-core's command line for everything else.
+sign-up kiosk with ``kiosk``, the core's command line for everything else.
 
 This module lives in ``ui`` because the core never imports Qt; PySide6 is imported only
 when a window is opened, so scripted commands start as fast as the core alone.
@@ -22,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, _unknown = parser.parse_known_args(args_list)
     except SystemExit as stop:
         return int(stop.code or 0)
+    if args.command == "kiosk":
+        return _kiosk(args)
     if args.command not in GUI_COMMANDS:
         return cli.main(args_list)
     try:
@@ -34,6 +36,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return run_gui(args.db)
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        from .errors import log_unexpected
+
+        log = log_unexpected(error)
+        sys.stderr.write(f"Unexpected problem ({type(error).__name__}). Details are in {log}.\n")
+        return 1
+
+
+def _kiosk(args) -> int:  # type: ignore[no-untyped-def]
+    """``chapter-manager kiosk``: a window, so it starts here rather than in the core's CLI."""
+    try:
+        from .kiosk.launch import run_kiosk
+    except ImportError as error:
+        sys.stderr.write(
+            f"The kiosk cannot start: {error}. On Linux, install the Qt libraries listed in the README.\n"
+        )
+        return 1
+    try:
+        return run_kiosk(args.db, args.event, windowed=args.windowed)
     except Exception as error:  # noqa: BLE001 - the last line of defence
         from .errors import log_unexpected
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from . import tasks
 from .context import AppContext
+from .app import keep_for_good
 from .i18n import tr
 from .settings import Settings
 
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
             page.setObjectName(f"page-{key}")
             self.pages[key] = page
             self.stack.addWidget(page)
+            keep_for_good()
         return page
 
     def show_page(self, key: str) -> QWidget:

@@ -49,7 +49,12 @@ class _Runnable(QRunnable):
         self._task = task
 
     def run(self) -> None:  # worker thread
-        self._task._execute()
+        try:
+            self._task._execute()
+        except RuntimeError:
+            # The app is quitting and has deleted the task's signals: the result has no
+            # one left to go to (anything the task wrote was committed by itself).
+            pass
 
 
 class Task(QObject):

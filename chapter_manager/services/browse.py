@@ -206,8 +206,32 @@ def _id_list(conn: Connection, stmt: Select[Any]) -> list[int]:
     if conn.dialect.name == "sqlite":
         inner = stmt.subquery()
         joined = conn.execute(select(func.group_concat(inner.c[0]))).scalar()
-        return json.loads(f"[{joined}]") if joined else []
+        return _parse_ids(joined) if joined else []
     return list(conn.execute(stmt).scalars())
+
+
+# Characters of "1,2,3" parsed at a time: about 50,000 ids, 2-4 ms.
+_PARSE_CHUNK = 400_000
+
+
+def _parse_ids(joined: str) -> list[int]:
+    """The integers of a comma-separated list, parsed a piece at a time.
+
+    One ``json.loads`` of a million ids holds the interpreter lock for 40-100 ms; done
+    on a worker, that froze the GUI thread as long.  In pieces, the GUI thread gets its
+    turn between them.
+    """
+    if len(joined) <= _PARSE_CHUNK:
+        return json.loads(f"[{joined}]")
+    found: list[int] = []
+    start = 0
+    while start < len(joined):
+        end = joined.find(",", start + _PARSE_CHUNK)
+        if end < 0:
+            end = len(joined)
+        found.extend(json.loads(f"[{joined[start:end]}]"))
+        start = end + 1
+    return found
 
 
 def _id_set(conn: Connection, stmt: Select[Any]) -> set[int]:

@@ -156,6 +156,14 @@ def _counts_by_day(
     ]
 
 
+def pledges_by_day(db: Database, chapter_id: int, first: dt.date, last: dt.date) -> list[DayCount]:
+    """Pledges signed on each chapter-local day from ``first`` to ``last``, zeros included
+    (one index range count per day, as the dashboard's chart)."""
+    with db.read() as s:
+        chapter = get_or_fail(s, Chapter, chapter_id, _("chapter"))
+        return _counts_by_day(s.connection(), chapter_id, first, last, _zone(chapter.timezone))
+
+
 def _recent_pledge_days(
     conn: Connection, chapter_id: int, today: dt.date, zone: dt.tzinfo
 ) -> list[ActivityItem]:
@@ -323,4 +331,5 @@ __all__ = [
     "DashboardData",
     "DayCount",
     "dashboard_data",
+    "pledges_by_day",
 ]

@@ -187,10 +187,18 @@ def bulk_set_status(
     People who are not members yet become members.  Dates already stored are kept.
     Returns how many people were set.  If any id is unknown nothing is changed.
     """
+    return len(set_statuses(db, person_ids, status))
+
+
+def set_statuses(
+    db: Database, person_ids: Iterable[int], status: MembershipStatus | str
+) -> dict[int, MembershipStatus | None]:
+    """:func:`bulk_set_status`, returning what each person was before: their status,
+    or None for those who were not members.  :func:`restore_statuses` takes it back."""
     status = _status(status)
     ids = list(dict.fromkeys(int(i) for i in person_ids))
     if not ids:
-        return 0
+        return {}
     with db.write() as s:
         people = {
             p.id: p
@@ -210,15 +218,37 @@ def bulk_set_status(
             for m in s.scalars(select(Membership).where(Membership.person_id.in_(chunk)))
             if m.chapter_id == people[m.person_id].chapter_id
         }
+        before: dict[int, MembershipStatus | None] = {}
         for person_id in ids:
             membership = existing.get(person_id)
             if membership is None:
+                before[person_id] = None
                 person = people[person_id]
                 s.add(Membership(chapter_id=person.chapter_id, person_id=person_id, status=status))
             else:
+                before[person_id] = membership.status
                 membership.status = status
         s.flush()
-        return len(ids)
+        return before
+
+
+def restore_statuses(db: Database, before: dict[int, MembershipStatus | None]) -> int:
+    """Undo :func:`set_statuses`: each person's status as it was, and those who were not
+    members are not members again.  People deleted since are passed over.  Returns how
+    many people were restored."""
+    ids = list(before)
+    restored = 0
+    with db.write() as s:
+        for chunk in _chunks(ids):
+            for m in s.scalars(select(Membership).where(Membership.person_id.in_(chunk))):
+                previous = before[m.person_id]
+                if previous is None:
+                    s.delete(m)
+                else:
+                    m.status = previous
+                restored += 1
+        s.flush()
+    return restored
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -181,3 +181,93 @@ def chapter_stats(db: Database, chapter_id: int | None = None, today: dt.date | 
     if target is not None:
         result["goals"] = _goals(db, target, today)
     return result
+
+
+def period_counts(db: Database, chapter_id: int, first: dt.date, last: dt.date) -> dict[str, int]:
+    """The chapter's counts for the days ``first`` to ``last`` (chapter-local, included),
+    with the definitions above:
+
+    * ``pledges`` signed in the period; ``new_members``: memberships joined in it;
+    * ``events_held``: events marked held that started in it; ``attendance`` and
+      ``headcount``: named check-ins at (and door counts beyond them of) events that
+      started in it; ``forums``: forum sessions held in it.
+    """
+    from .events import local_day_bounds
+
+    with db.read() as s:
+        chapter = s.get(Chapter, chapter_id)
+        if chapter is None:
+            from ..errors import NotFound
+            from ..i18n import _
+
+            raise NotFound(_("There is no chapter with id {id}.").format(id=chapter_id))
+        try:
+            start, end = local_day_bounds(first, last, chapter.timezone)
+        except (KeyError, ValueError):
+            start, end = local_day_bounds(first, last, "UTC")
+        in_period = (Event.chapter_id == chapter_id, Event.starts_at >= start, Event.starts_at < end)
+        named = (
+            select(Attendance.event_id, func.count().label("n"))
+            .join(Event, Event.id == Attendance.event_id)
+            .where(*in_period)
+            .group_by(Attendance.event_id)
+            .subquery()
+        )
+        n = func.coalesce(named.c.n, 0)
+        # named check-ins and the door counts beyond them, in one pass over the events
+        attendance, extra = s.execute(
+            select(
+                func.coalesce(func.sum(n), 0),
+                func.coalesce(func.sum(case((Event.headcount > n, Event.headcount - n), else_=0)), 0),
+            )
+            .select_from(Event)
+            .outerjoin(named, named.c.event_id == Event.id)
+            .where(*in_period)
+        ).one()
+        return {
+            "pledges": int(s.scalar(select(func.count(Pledge.id)).where(
+                Pledge.chapter_id == chapter_id, Pledge.signed_at >= start, Pledge.signed_at < end)) or 0),
+            "new_members": int(s.scalar(select(func.count(Membership.id)).where(
+                Membership.chapter_id == chapter_id, Membership.joined_on >= first,
+                Membership.joined_on <= last)) or 0),
+            "events_held": int(s.scalar(select(func.count(Event.id)).where(
+                *in_period, Event.status == EventStatus.HELD)) or 0),
+            "attendance": int(attendance or 0),
+            "headcount": int(extra or 0),
+            "forums": int(s.scalar(select(func.count(ForumSession.id)).where(
+                ForumSession.chapter_id == chapter_id, ForumSession.held_on >= first,
+                ForumSession.held_on <= last)) or 0),
+        }
+
+
+#: What :func:`period_counts` calls each figure of :func:`chapter_stats`.
+PERIOD_KEYS = {"pledges": "pledges", "new_members": "members", "events_held": "events_held",
+               "attendance": "attendance", "headcount": "headcount", "forums": "forums"}
+
+
+def covers_every_record(db: Database, chapter_id: int, first: dt.date, last: dt.date) -> bool:
+    """Whether every pledge, event, membership and forum of the chapter falls in the days
+    ``first`` to ``last`` (chapter-local), so that :func:`period_counts` would equal
+    :func:`chapter_stats` (``PERIOD_KEYS``).  A few index probes."""
+    from .events import local_day_bounds
+
+    with db.read() as s:
+        chapter = s.get(Chapter, chapter_id)
+        if chapter is None:
+            return False
+        try:
+            start, end = local_day_bounds(first, last, chapter.timezone)
+        except (KeyError, ValueError):
+            start, end = local_day_bounds(first, last, "UTC")
+        outside = (
+            select(Pledge.id).where(Pledge.chapter_id == chapter_id, Pledge.signed_at < start),
+            select(Pledge.id).where(Pledge.chapter_id == chapter_id, Pledge.signed_at >= end),
+            select(Event.id).where(Event.chapter_id == chapter_id, Event.starts_at < start),
+            select(Event.id).where(Event.chapter_id == chapter_id, Event.starts_at >= end),
+            select(Membership.id).where(Membership.chapter_id == chapter_id,
+                                        Membership.joined_on.is_(None) | (Membership.joined_on < first)
+                                        | (Membership.joined_on > last)),
+            select(ForumSession.id).where(ForumSession.chapter_id == chapter_id,
+                                          (ForumSession.held_on < first) | (ForumSession.held_on > last)),
+        )
+        return not any(s.execute(q.limit(1)).first() for q in outside)

@@ -63,6 +63,7 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
     from ui.opening import ChapterDialog
     from ui.person_editor import PersonDialog
     from ui.pledge_dialog import PledgeDialog
+    from ui.report_dialog import ImpactReportDialog
 
     person = person_ids(demo_ctx.db, demo_ctx.chapter_id, PeopleQuery(officers_only=True))[0]
     event = list_events(demo_ctx.db, demo_ctx.chapter_id)[0].id
@@ -76,10 +77,47 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
         ChapterDialog(demo_ctx.db),
         MergeDialog(demo_ctx),
         ReviewDialog(demo_ctx),
+        ImpactReportDialog(demo_ctx),
     ]
     problems = []
     for dialog in dialogs:
         qtbot.addWidget(dialog)
         dialog.show()
         problems += _unnamed(dialog)
+    assert problems == []
+
+
+def test_every_control_of_every_kiosk_page_is_named(db, chapter, qtbot, tmp_path):
+    import datetime as dt
+
+    from chapter_manager.services.events import EventData, create_event
+    from chapter_manager.storage import open_database
+    from ui.kiosk import KioskWindow
+
+    event = create_event(db, chapter.id, EventData(title="Feria", starts_at=dt.datetime.now(dt.UTC), pledge_goal=9))
+    kiosk = KioskWindow(db, event.id, language="en")
+    qtbot.addWidget(kiosk)
+    kiosk.show()
+    problems = _unnamed(kiosk.pin_page)
+    kiosk.pin_page.pin.setText("2468")
+    kiosk.pin_page.again.setText("2468")
+    assert kiosk.pin_page.confirm()
+    problems += _unnamed(kiosk.form)
+    kiosk.form.given.setText("Ana")
+    assert kiosk.submit()
+    problems += _unnamed(kiosk.thanks)
+    kiosk.show_form()
+    kiosk.ask_to_leave()
+    problems += _unnamed(kiosk.leave_page)
+    kiosk.armed = False
+    kiosk.close()
+    blank = open_database(tmp_path / "blank.db")
+    try:
+        start = KioskWindow(blank, None, language="en")
+        qtbot.addWidget(start)
+        start.show()
+        problems += _unnamed(start.start_page)
+        start.close()
+    finally:
+        blank.close()
     assert problems == []

@@ -415,20 +415,28 @@ def test_a_new_person_gets_officer_terms_after_saving(ctx, qtbot):
 # ----------------------------------------------------------------------------- bulk and delete
 
 
-def test_bulk_status_change(ctx, crowd, qtbot):
+def test_bulk_status_change_and_its_undo(ctx, crowd, qtbot, monkeypatch):
     page = make_page(ctx, qtbot)
     messages = []
     ctx.status_message.connect(messages.append)
     select_rows(page, [0, 1, 2])
     assert page.status_button.isEnabled()
     chosen = set(page.selected_ids())
+    outsider = people.create_person(ctx.db, ctx.chapter_id, PersonData(given_names="Łukasz", family_names="Nowak")).id
+    chosen.add(outsider)  # not a member: becomes one, and is not one again after undo
+    before = {i: (m.status if (m := members.get_membership(ctx.db, i)) else None) for i in chosen}
+    assert before[outsider] is None
+    monkeypatch.setattr(page, "selected_ids", lambda: sorted(chosen))
     task = page.set_status(MembershipStatus.ALUMNI)
     qtbot.waitUntil(lambda: task.done, timeout=10_000)
     wait_loaded(qtbot, page)
     for person_id in chosen:
         assert members.get_membership(ctx.db, person_id).status is MembershipStatus.ALUMNI
-    assert messages[-1] == f"3 people set to {MembershipStatus.ALUMNI.label}."
-    assert column_texts(page, "status").count(MembershipStatus.ALUMNI.label) == 3
+    assert messages[-1] == f"4 people set to {MembershipStatus.ALUMNI.label}. Edit ▸ Undo takes it back."
+    assert ctx.undo_text() == "status change of 4 people"
+    ctx.undo()
+    after = {i: (m.status if (m := members.get_membership(ctx.db, i)) else None) for i in chosen}
+    assert after == before
 
 
 def test_bulk_status_menu_lists_every_status(ctx, crowd, qtbot):

@@ -818,20 +818,29 @@ class MembersPage(Page):
         ids = self.selected_ids()
         if not ids or self._busy:
             return None
-        db = self.ctx.db
-        from chapter_manager.services.members import bulk_set_status
+        db, ctx = self.ctx.db, self.ctx
+        from chapter_manager.services.members import restore_statuses, set_statuses
 
-        def done(count: int) -> None:
+        def done(before: dict) -> None:  # type: ignore[type-arg]
             self._finished_work()
             self._changed("people", keep_current=True)
+            count = len(before)
             if count == 1:
                 text = self.tr("1 person set to {status}.")
             else:
                 text = self.tr("{n} people set to {status}.")
-            self.ctx.status_message.emit(text.format(n=fmt_int(count), status=status.label))
+            ctx.status_message.emit(text.format(n=fmt_int(count), status=status.label)
+                                    + " " + self.tr("Edit ▸ Undo takes it back."))
+
+            def undo() -> None:
+                restore_statuses(db, before)
+                ctx.changed("people")
+
+            ctx.push_undo(self.tr("status change of {n} people").format(n=fmt_int(count))
+                          if count != 1 else self.tr("status change"), undo)
 
         return self._run(self.tr("Setting the membership status"),
-                         lambda _p, _c: bulk_set_status(db, ids, status), done)
+                         lambda _p, _c: set_statuses(db, ids, status), done)
 
     # ------------------------------------------------------------------ delete
     def confirm(self, title: str, text: str) -> bool:
