@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from . import tasks
-from .context import AppContext
 from .app import keep_for_good
+from .context import AppContext
 from .i18n import tr
 from .settings import Settings
 

@@ -16,6 +16,7 @@ unexpected, a short note with the log file's place; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -49,12 +50,10 @@ class _Runnable(QRunnable):
         self._task = task
 
     def run(self) -> None:  # worker thread
-        try:
+        # RuntimeError: the app is quitting and has deleted the task's signals; the
+        # result has no one left to go to (anything the task wrote it committed itself).
+        with contextlib.suppress(RuntimeError):
             self._task._execute()
-        except RuntimeError:
-            # The app is quitting and has deleted the task's signals: the result has no
-            # one left to go to (anything the task wrote was committed by itself).
-            pass
 
 
 class Task(QObject):
