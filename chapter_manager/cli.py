@@ -706,7 +706,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         for e in summary.events:
             sys.stdout.write(_("Event “{title}”: {how}").format(title=e.title, how=e.how_label) + "\n")
         if summary.queued_for_review and not summary.dry_run:
-            sys.stdout.write(_("Open the app (File ▸ Merge reviews…) to settle the likely matches.")
+            sys.stdout.write(_("Open the app (File ▸ Review likely matches…) to settle them.")
                              + "\n")
     finally:
         db.close()

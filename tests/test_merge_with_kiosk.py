@@ -48,3 +48,32 @@ def test_kiosk_database_and_blank_laptop_signups_merge_into_the_main_event(tmp_p
         assert merge.merge_packs(main, [one, two]).batch_id is None
     finally:
         main.close()
+
+
+def test_a_kiosk_laptop_counts_on_from_the_main_databases_pledges(tmp_path):
+    import datetime as dt
+
+    from merging import FAIR_DAY, signup
+
+    from chapter_manager.models import Goal, GoalMetric
+
+    main = make_main(tmp_path / "main.db")
+    try:
+        with main.write() as s:
+            s.add(Goal(chapter_id=1, metric=GoalMetric.PLEDGES, target=500,
+                       starts_on=FAIR_DAY.date() - dt.timedelta(days=30),
+                       ends_on=FAIR_DAY.date() + dt.timedelta(days=30)))
+        for n in range(3):  # at the fair
+            signup(main, given=f"Persona {n}", email=f"p{n}@x.org")
+        signup(main, given="Otra", email="otra@x.org", event_id=2,
+               when=FAIR_DAY + dt.timedelta(days=7))  # another event, same goal period
+        made = merge.export_for_kiosk(main, tmp_path / "fair.db", 1)
+        with open_database(made.path, device=laptop(1)) as kiosk_db:
+            kiosk = Kiosk(kiosk_db, made.event_id, load_texts("en"), now=lambda: FAIR_DAY)
+            thanks = kiosk.submit(KioskEntry(given_names="Ana", family_names="López"))
+        progress = thanks.progress
+        assert progress.event_pledges == 4  # 3 from the main database, then Ana
+        assert progress.chapter_goal is not None and progress.chapter_goal.current == 5
+        assert progress.today == 1  # what this laptop took today
+    finally:
+        main.close()

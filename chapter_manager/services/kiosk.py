@@ -353,6 +353,22 @@ def _zone(name: str) -> dt.tzinfo:
         return dt.UTC
 
 
+def kiosk_baseline_key(kind: str, row_uuid: object) -> str:
+    """The ``settings`` key under which a kiosk database keeps how many pledges the
+    main database had, when it was made, at the event (``kind`` "event") or in a pledge
+    goal's period ("goal"): the kiosk's thanks count on from there."""
+    return f"kiosk_{kind}_baseline:{getattr(row_uuid, 'hex', row_uuid)}"
+
+
+def _baseline(db: Database, kind: str, row_uuid: object) -> int:
+    with db.read() as s:
+        value = s.scalar(select(Setting.value).where(Setting.key == kiosk_baseline_key(kind, row_uuid)))
+    try:
+        return max(0, int(value)) if value is not None else 0
+    except ValueError:
+        return 0
+
+
 class Kiosk:
     """Sign-ups for one event, as the kiosk takes them.
 
@@ -370,11 +386,17 @@ class Kiosk:
         # The chapter goal counts every pledge of its period (hundreds of thousands in a
         # big chapter: ~15 ms).  Counted once here up to the newest pledge id; after each
         # sign-up only the pledges added since are counted (a range of the primary key).
+        # On a kiosk laptop (``pack export --for-kiosk``) the main database's pledges are
+        # not here: the counts start from what it had when the kiosk database was made.
         self._goal_mark: tuple[int, int] | None = None
         if self._goal is not None:
+            start = _baseline(db, "goal", self._goal.uuid)
             with self.db.read() as s:
                 mark = s.scalar(select(func.max(Pledge.id))) or 0
-                self._goal_mark = (mark, self._goal_count(s) - self._goal_count(s, mark))
+                self._goal_mark = (mark, start + self._goal_count(s) - self._goal_count(s, mark))
+        with self.db.read() as s:
+            event_uuid = s.scalar(select(Event.uuid).where(Event.id == event_id))
+        self._event_start = _baseline(db, "event", event_uuid)
 
     def _goal_count(self, session, after: int | None = None) -> int:  # type: ignore[no-untyped-def]
         """Pledges of the goal's period: all of them, or only those with an id above ``after``."""
@@ -462,7 +484,8 @@ class Kiosk:
                 select(func.count()).select_from(Pledge)
                 .where(*at_event, Pledge.signed_at >= first, Pledge.signed_at < after)
             ) or 0
-            event_total = s.scalar(select(func.count()).select_from(Pledge).where(*at_event)) or 0
+            event_total = self._event_start + (
+                s.scalar(select(func.count()).select_from(Pledge).where(*at_event)) or 0)
             chapter_total = None
             if goal is not None and self._goal_mark is not None:
                 mark, counted = self._goal_mark

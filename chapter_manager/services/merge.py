@@ -54,6 +54,7 @@ from ..models import (
     Event,
     EventAlias,
     Goal,
+    GoalMetric,
     MergeBatch,
     MergeReview,
     MergeRow,
@@ -69,6 +70,8 @@ from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
 from ..storage.packs import OpenedPack, PackRefused, open_pack, write_pack
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
+from .events import local_day_bounds
+from .kiosk import kiosk_baseline_key
 
 Progress = Callable[[float | None, str], None]
 
@@ -1044,6 +1047,10 @@ class KioskDatabase:
     goals: int
 
 
+def _count_pledges(conn: Any, *conditions: Any) -> int:
+    return int(conn.scalar(select(func.count()).select_from(Pledge).where(*conditions)) or 0)
+
+
 def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatabase:
     """A new database for a kiosk laptop: the chapter, one event and its goals, no one's data.
 
@@ -1063,6 +1070,15 @@ def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatab
             raise NotFound(_("There is no event with id {id}.").format(id=event_id))
         chapter = conn.execute(select(Chapter.__table__).where(Chapter.id == event.chapter_id)).one()
         goals = conn.execute(select(Goal.__table__).where(Goal.chapter_id == chapter.id)).all()
+        # What the kiosk's thanks count from: the pledges this database has already, at
+        # the event and in each pledge goal's period (the kiosk adds its own sign-ups).
+        baselines = {kiosk_baseline_key("event", event.uuid): _count_pledges(
+            conn, Pledge.chapter_id == chapter.id, Pledge.event_id == event.id)}
+        for goal in goals:
+            if goal.metric == GoalMetric.PLEDGES:
+                start, end = local_day_bounds(goal.starts_on, goal.ends_on, chapter.timezone)
+                baselines[kiosk_baseline_key("goal", goal.uuid)] = _count_pledges(
+                    conn, Pledge.chapter_id == chapter.id, Pledge.signed_at >= start, Pledge.signed_at < end)
 
     def blank(table: Any, row: Any) -> dict[str, Any]:
         values = {k: v for k, v in row._mapping.items() if k != "id"}
@@ -1084,6 +1100,8 @@ def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatab
                 conn.execute(insert(Goal.__table__).values(
                     **{**blank(Goal.__table__, goal), "chapter_id": new_chapter}))
             conn.execute(insert(Setting.__table__).values(key="kiosk_event", value=str(event.uuid)))
+            for key, count in baselines.items():
+                conn.execute(insert(Setting.__table__).values(key=key, value=str(count)))
     finally:
         kiosk.close()
     import os
