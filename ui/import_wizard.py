@@ -94,11 +94,11 @@ class FilePage(QWizardPage):
         form = QFormLayout()
         self.sheet = QComboBox()
         self.sheet.setAccessibleName(self.tr("Sheet"))
-        self.sheet.activated.connect(lambda _i: self._load())
+        self.sheet.activated.connect(lambda _i: self._load(force=True))
         self.header_row = QSpinBox()
         self.header_row.setRange(1, 50)
         self.header_row.setAccessibleName(self.tr("Row with the column names"))
-        self.header_row.editingFinished.connect(lambda: self._load(header_row=self.header_row.value()))
+        self.header_row.editingFinished.connect(self._header_row_changed)
         self.found = QLabel()
         self.found.setWordWrap(True)
         self.found.setAccessibleName(self.tr("What was found"))
@@ -126,16 +126,23 @@ class FilePage(QWizardPage):
                                               self.tr("Spreadsheets (*.xlsx *.csv *.txt);;All files (*)"))
         if chosen:
             self.path.setText(chosen)
-            self._load()
+            self._load(force=True)
 
     def set_path(self, path: str) -> tasks.Task | None:
         self.path.setText(path)
-        return self._load()
+        return self._load(force=True)
 
-    def _load(self, header_row: int | None = None) -> tasks.Task | None:
+    def _header_row_changed(self) -> None:
+        table = self.w.table
+        if table is not None and self.header_row.value() != table.header_row:
+            self._load(header_row=self.header_row.value(), force=True)
+
+    def _load(self, header_row: int | None = None, force: bool = False) -> tasks.Task | None:
         text = self.path.text().strip()
         if not text:
             return None
+        if not force and self.w.table is not None and text == self.w.path:
+            return None  # the same file, already read (focus left the field)
         sheet = self.sheet.currentText() if self.sheet.isEnabled() and self.sheet.count() else None
         if self.w.table is not None and self.w.path != text:
             sheet, header_row = None, None
@@ -356,8 +363,10 @@ class CheckPage(QWizardPage):
         self.problems.setVisible(bool(problems))
         self.skip_invalid.setVisible(bool(problems))
         dup = plan.duplicates
-        self.dup_label.setText(self.tr("{n} people in the file are already in the chapter (same email or "
-                                       "student id). What should happen to them?").format(n=dup))
+        names = [r.existing_name for r in plan.rows if not r.problems and r.existing_id is not None]
+        shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+        self.dup_label.setText(self.tr("Already in the chapter (same email or student id): {n} — {names}. "
+                                       "What should happen to them?").format(n=dup, names=shown))
         for widget in (self.dup_label, *self.choices.values()):
             widget.setVisible(dup > 0)
         self.completeChanged.emit()
