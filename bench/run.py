@@ -3,6 +3,7 @@
     python bench/run.py            # everything (builds bench/.data/big.db once: a few minutes)
     python bench/run.py --quick    # smaller sizes, for a smoke run
     python bench/run.py --only kiosk search
+    python bench/run.py --only roster import   # Excel roster and spreadsheet import (bench/excel.py)
 
 Prints a Markdown table and writes bench/out/results.json.  Figures go to
 docs/PERFORMANCE.md by hand, with the machine they were measured on.
@@ -431,9 +432,10 @@ def bench_gui(path: Path, members_db: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", nargs="*", choices=["bulk", "kiosk", "search", "open", "gui"])
+    parser.add_argument("--only", nargs="*", choices=["bulk", "kiosk", "search", "open", "gui",
+                                                      "roster", "import"])
     args = parser.parse_args()
-    only = set(args.only or ["bulk", "kiosk", "search", "open", "gui"])
+    only = set(args.only or ["bulk", "kiosk", "search", "open", "gui", "roster", "import"])
     members, pledges = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
     info = machine()
     print("machine:", json.dumps(info), flush=True)
@@ -448,6 +450,13 @@ def main() -> None:
         bench_open(big_database(members, pledges))
     if "gui" in only:
         bench_gui(big_database(members, pledges), big_database(members, members))
+    if "roster" in only or "import" in only:
+        import excel
+
+        if "roster" in only:
+            excel.bench_roster(big_database(members, members), record, DATA / "excel")
+        if "import" in only:
+            excel.bench_import(10_000 if args.quick else 100_000, record, DATA / "excel")
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps({"machine": info, "results": RESULTS}, indent=2))
     print("\n| benchmark | ours | baseline | unit | target | note |\n|---|---|---|---|---|---|")

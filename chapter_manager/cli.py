@@ -588,8 +588,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from .imports import commit_import, guess_mapping, parse_overrides, plan_import, read_table
     from .imports.mapping import field_label
-    from .imports.reader import encoding_label
     from .imports.members import undo_last_import
+    from .imports.reader import encoding_label
     from .services.common import resolve_chapter
 
     db = _open(args)
