@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .. import __version__
@@ -142,7 +142,21 @@ def _picker(keep: list[int], width: int) -> Callable[[Sequence[Any]], Sequence[A
 
 
 def _labels(enum_cls: Any) -> dict[Any, str]:
-    return {member: member.label for member in enum_cls}
+    """Label by member and by stored value (the big sheets read enum columns as plain text)."""
+    labels: dict[Any, str] = {}
+    for member in enum_cls:
+        labels[member] = labels[member.value] = member.label
+    return labels
+
+
+def _text(column: Any) -> Any:
+    """A text column with its empty texts read as NULL (an empty cell costs a cell)."""
+    return func.nullif(column, "")
+
+
+def _raw(column: Any) -> Any:
+    """An enum column read as its stored text: skips building an enum object per row."""
+    return type_coerce(column, String)
 
 
 def _zone(name: str) -> dt.tzinfo:
@@ -210,10 +224,11 @@ class _Reader:
         aff, stat = _labels(Affiliation), _labels(MembershipStatus)
         stmt = (
             select(
-                Person.id, Person.given_names, Person.family_names, Person.preferred_name,
-                Person.email, Person.phone, Person.student_id, Person.affiliation,
-                Person.department, Person.programme, Person.year_of_study, Person.gender,
-                Person.pronouns, Membership.status, Membership.joined_on, Membership.left_on,
+                Person.id, _text(Person.given_names), _text(Person.family_names),
+                _text(Person.preferred_name), Person.email, Person.phone, Person.student_id,
+                _raw(Person.affiliation), _text(Person.department), _text(Person.programme),
+                Person.year_of_study, Person.gender,
+                Person.pronouns, _raw(Membership.status), Membership.joined_on, Membership.left_on,
                 Person.do_not_disclose, Person.created_at,
             )
             .join(Membership, Membership.person_id == Person.id)
@@ -225,12 +240,12 @@ class _Reader:
         if self.advisor:
             stmt = stmt.where(Person.do_not_disclose.is_(False))
         yes, no, zone = self.yes, self.no, self.zone
-        for r in self.s.execute(stmt.execution_options(yield_per=2000)):
-            yield (
+        for r in self.s.connection().execute(stmt.execution_options(yield_per=5000)):
+            yield [
                 r[1], r[2], r[3], r[4], r[5], r[6], aff[r[7]], r[8], r[9], r[10], r[11], r[12],
-                stat[r[13]], r[14], r[15], roles.get(r[0], ""), yes if r[16] else no,
+                stat[r[13]], r[14], r[15], roles.get(r[0]), yes if r[16] else no,
                 r[17].astimezone(zone).date() if r[17] is not None else None,
-            )
+            ]
 
     def officers(self) -> Iterator[tuple[Any, ...]]:
         labels = _labels(OfficerRole)
@@ -282,14 +297,14 @@ class _Reader:
         stmt = (
             select(Event.title, Event.starts_at, Event.timezone, Person.id, Person.given_names,
                    Person.family_names, Person.preferred_name, Person.family_name_first,
-                   Person.affiliation, Attendance.checked_in_at, Attendance.source)
+                   _raw(Person.affiliation), Attendance.checked_in_at, _raw(Attendance.source))
             .join(Event, Event.id == Attendance.event_id)
             .join(Person, Person.id == Attendance.person_id)
             .where(Event.chapter_id == self.chapter.id)
             .order_by(Event.starts_at, Event.id, Attendance.checked_in_at, Attendance.id)
         )
         zones: dict[str, dt.tzinfo] = {}
-        for r in self.s.execute(stmt.execution_options(yield_per=2000)):
+        for r in self.s.connection().execute(stmt.execution_options(yield_per=5000)):
             if self.skip(r[3]):
                 continue
             zone = zones.get(r[2]) or zones.setdefault(r[2], _zone(r[2]))
@@ -304,24 +319,30 @@ class _Reader:
             select(Event.id, Event.title).where(Event.chapter_id == self.chapter.id)).all())
         stmt = (
             select(Person.id, Person.given_names, Person.family_names, Person.preferred_name,
-                   Person.family_name_first, Pledge.signed_at, Pledge.utc_offset_minutes,
-                   Pledge.event_id, Pledge.source, Pledge.commitment_version, Pledge.may_contact,
-                   Pledge.may_publish_name, Pledge.personal_commitment)
+                   Person.family_name_first, type_coerce(Pledge.signed_at, DateTime()),
+                   Pledge.utc_offset_minutes,
+                   Pledge.event_id, _raw(Pledge.source), Pledge.commitment_version, Pledge.may_contact,
+                   Pledge.may_publish_name, _text(Pledge.personal_commitment))
             .join(Person, Person.id == Pledge.person_id)
             .where(Pledge.chapter_id == self.chapter.id)
             .order_by(Pledge.signed_at, Pledge.id)
         )
         yes, no = self.yes, self.no
-        for r in self.s.execute(stmt.execution_options(yield_per=2000)):
-            if self.skip(r[0]):
+        offsets: dict[int, dt.timedelta] = {}
+        skip = self.undisclosed() if self.advisor else ()
+        for r in self.s.connection().execute(stmt.execution_options(yield_per=5000)):
+            if r[0] in skip:
                 continue
+            # Read as a plain DateTime (no per-row UTC decorator): naive UTC on SQLite.
             signed = r[5]
-            local = (signed + dt.timedelta(minutes=r[6])).replace(tzinfo=None, microsecond=0)
-            yield (
-                display_name(r[1], r[2], r[3], r[4]), local,
-                titles.get(r[7], "") if r[7] else "", sources[r[8]], r[9],
+            if signed.tzinfo is not None:
+                signed = signed.astimezone(dt.UTC).replace(tzinfo=None)
+            offset = offsets.get(r[6]) or offsets.setdefault(r[6], dt.timedelta(minutes=r[6]))
+            yield [
+                display_name(r[1], r[2], r[3], r[4]), (signed + offset).replace(microsecond=0),
+                titles.get(r[7]) if r[7] else None, sources[r[8]], r[9],
                 yes if r[10] else no, yes if r[11] else no, r[12],
-            )
+            ]
 
     def _name(self, person_id: int | None, names: dict[int, str]) -> str:
         if person_id is None:

@@ -5,7 +5,8 @@ What it guarantees, whatever the data holds:
 * a text that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
   ``@``, a tab or a carriage return) or read as an error (``#N/A``) is written as a text
   cell with Excel's "quote prefix", so it shows exactly as typed and stays text when the
-  cell is edited;
+  cell is edited (a phone number such as ``+52 55 1234 5678`` is a text cell without the
+  prefix: never a formula in the file, and cheaper for a big roster);
 * control characters that the xlsx format cannot hold are dropped, never raised;
 * a text longer than a cell holds (32,767 characters) is cut with a visible marker and a
   warning naming the sheet, row and column;
@@ -27,6 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,14 @@ FORMULA_START = frozenset("=+-@\t\r")
 # XML 1.0 cannot hold these (openpyxl raises IllegalCharacterError on them).
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ERRORS = frozenset(ERROR_CODES)
+# One search over a row's texts joined by newlines finds every value that may need care
+# (a formula start or "#" at the start of a value or line, an illegal control character);
+# only such rows are looked at value by value.
+_CARE = re.compile(r"(?:^|\n)(?:[=\-@\t\r#]|\+(?![\d ()./-]+(?:\n|$)))"
+                   r"|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A phone number in international form ("+52 55 1234 5678") is a plain text cell: it is
+# text in the file all the same, and it is written for hundreds of thousands of people.
+_PHONE = re.compile(r"\+[\d ()./-]+\Z")
 # Rows read ahead to fit the column widths, and the widest a column gets.
 SAMPLE_ROWS = 300
 MAX_WIDTH = 60
@@ -119,7 +129,7 @@ class SafeWorkbook:
                       "holds and was cut to {limit:,} characters.").format(
                         sheet=sheet, row=row, column=header, limit=CELL_LIMIT)
                 )
-        if value[:1] in FORMULA_START or value in _ERRORS or value.startswith("="):
+        if (value[:1] in FORMULA_START and not _PHONE.match(value)) or value in _ERRORS:
             cell = WriteOnlyCell(ws)
             cell.value = value
             cell.data_type = "s"  # text, never a formula or an error value
@@ -172,19 +182,34 @@ class SafeWorkbook:
         ws.append(header)
 
         checked = [i for i, c in enumerate(columns) if c.kind in ("text", "id", "any")]
+        fast = bool(checked) and all(columns[i].kind in ("text", "id") for i in checked)
+        texts = itemgetter(*checked) if len(checked) > 1 else (lambda r: (r[checked[0]],))
         dated = [i for i, c in enumerate(columns) if c.kind == "datetime"]
         wrapped = set(wrap)
         count = 0
         append = ws.append
         text_cell = self._text_cell
+        care = _CARE.search
         for row in chain(sample, it):
             count += 1
-            values = list(row)
-            for i in checked:
-                v = values[i]
-                if v.__class__ is str and v and (v[0] in FORMULA_START or len(v) > CELL_LIMIT or v in _ERRORS
-                          or ILLEGAL.search(v)):
-                    values[i] = text_cell(ws, v, title, count + 1, columns[i].header)
+            values = row if row.__class__ is list else list(row)
+            if fast:
+                try:
+                    joined = "\n".join(filter(None, texts(values)))
+                    needs = care(joined) is not None or len(joined) > CELL_LIMIT or "" in values
+                except TypeError:  # something other than text in a text column
+                    needs = True
+            else:
+                needs = bool(checked)
+            if needs:
+                for i in checked:
+                    v = values[i]
+                    if v.__class__ is str:
+                        if not v:
+                            values[i] = None  # an empty text is no cell at all
+                        elif (v[0] in FORMULA_START or len(v) > CELL_LIMIT or v in _ERRORS
+                              or ILLEGAL.search(v)):
+                            values[i] = text_cell(ws, v, title, count + 1, columns[i].header)
             for i in dated:
                 v = values[i]
                 if v is not None and v.tzinfo is not None:
