@@ -216,16 +216,22 @@ def test_duplicates_update_skip_create_and_undo(db, chapter, people, tmp_path):
     assert (result.created, result.updated) == (1, 1)
     from chapter_manager.services.people import get_person
     assert get_person(db, people[0].id).programme == "Filosofía"
-    assert last_import(db, chapter.id).created == 1
-    assert undo_last_import(db, chapter.id) == (1, 1)
+    first = last_import(db, chapter.id)
+    assert first.created == 1 and first.audit_uuid == result.audit_uuid
+    assert undo_last_import(db, chapter.id, result.audit_uuid) == (1, 1)
     assert get_person(db, people[0].id).programme == ""
     assert len(list_people(db, chapter.id)) == 3
     assert last_import(db, chapter.id) is None
+    with pytest.raises(ChapterError):
+        undo_last_import(db, chapter.id)  # undone already
     plan = plan_import(db, chapter.id, table, guess_mapping(table.headers))
-    assert commit_import(db, plan, duplicates="skip").skipped == 1
+    skipped = commit_import(db, plan, duplicates="skip")
+    assert skipped.skipped == 1
     plan = plan_import(db, chapter.id, table, guess_mapping(table.headers))
     result = commit_import(db, plan, duplicates="create")
     assert result.created == 2  # both exist now: created again without their email
+    with pytest.raises(ChapterError, match="Another import"):
+        undo_last_import(db, chapter.id, skipped.audit_uuid)
     everyone = list_people(db, chapter.id)
     assert len(everyone) == 6
     assert sum(1 for p in everyone if p.email is None and p.display_name == "New Person") == 1

@@ -443,7 +443,15 @@ class DonePage(QWizardPage):
         self.undo.setEnabled(True)
 
     def _undo(self) -> None:
-        removed, restored = undo_last_import(self.w.page.ctx.db, self.w.chapter_id)
+        r = self.w.result
+        try:
+            removed, restored = undo_last_import(self.w.page.ctx.db, self.w.chapter_id,
+                                                 r.audit_uuid if r is not None else None)
+        except Exception as error:  # noqa: BLE001 - shown as a sentence
+            from .errors import show_error
+
+            show_error(self, error, self.tr("Undo this import"))
+            return
         self.w.page.ctx.changed("people")
         self.w.page.ctx.changed("all")
         self.text.setText(self.tr("Undone: {removed} people removed, {restored} given their previous "
@@ -481,7 +489,12 @@ class ImportWizard(QWizard):
         chapter_id = self.chapter_id
 
         def undo() -> None:
-            undo_last_import(ctx.db, chapter_id)
+            from chapter_manager.imports import last_import
+
+            last = last_import(ctx.db, chapter_id)
+            if last is None or last.audit_uuid != result.audit_uuid:
+                return  # undone already (or another import came since): nothing to do
+            undo_last_import(ctx.db, chapter_id, result.audit_uuid)
             ctx.changed("people")
 
         if result.created or result.updated:

@@ -173,6 +173,11 @@ class SafeWorkbook:
                 dim.number_format = fmt
         ws.freeze_panes = "A2"
         ws.print_title_rows = "1:1"
+        # Printed: landscape, as wide as the page, as many pages long as it takes.
+        ws.page_setup.orientation = "landscape"
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
         header = []
         for column in columns:
             cell = WriteOnlyCell(ws, value=self._header_text(column.header))

@@ -619,12 +619,17 @@ def last_import(db: Database, chapter_id: int) -> LastImport | None:
                           len(d.get("updated", [])), entry.uuid)
 
 
-def undo_last_import(db: Database, chapter_id: int) -> tuple[int, int]:
-    """Take the last import back; returns (people removed, people restored)."""
+def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None = None) -> tuple[int, int]:
+    """Take the last import back; returns (people removed, people restored).
+
+    With ``audit_uuid`` (an :class:`ImportResult`'s), only that import: if another import
+    came after it, or it was undone already, nothing changes and :class:`NotFound` says so.
+    """
     with db.write() as s:
         entry = _last_entry(s, chapter_id)
-        if entry is None:
-            raise NotFound(_("There is no import to undo."))
+        if entry is None or (audit_uuid is not None and entry.uuid != audit_uuid):
+            raise NotFound(_("There is no import to undo.") if entry is None else
+                           _("Another import came after this one; undo that one first."))
         chapter = s.get(Chapter, chapter_id)
         assert chapter is not None
         key = _UNDO_KEY.format(uuid=chapter.uuid.hex)

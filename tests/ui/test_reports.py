@@ -116,6 +116,8 @@ def test_import_wizard_from_file_to_undo(reports, qtbot, tmp_path, demo_ctx):
     assert last_import(demo_ctx.db, demo_ctx.chapter_id).created == 2
     wizard.done_page._undo()
     assert count_people(demo_ctx.db, demo_ctx.chapter_id) == before
+    assert demo_ctx.undo() == "Import of 2 people"  # Edit ▸ Undo after the wizard's Undo: nothing left to do
+    assert count_people(demo_ctx.db, demo_ctx.chapter_id) == before
 
 
 def test_import_wizard_refuses_a_hostile_file_with_a_sentence(reports, qtbot, tmp_path):
