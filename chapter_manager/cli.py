@@ -130,7 +130,7 @@ def _add_excel_commands(sub: Any) -> None:
     imp = sub.add_parser("import", help=_("bring people in from a spreadsheet"))
     imp_sub = imp.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser, required=True)
     members = imp_sub.add_parser("members", help=_("members from a .csv or .xlsx file"))
-    members.add_argument("file", metavar="FILE")
+    members.add_argument("file", metavar="FILE", nargs="?", help=_("the .csv or .xlsx file"))
     members.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                          help=_("say which field a column holds (column by header or number; "
                                 "FIELD empty to leave it out)"))
@@ -143,7 +143,7 @@ def _add_excel_commands(sub: Any) -> None:
     members.add_argument("--sheet", metavar="NAME", help=_("the sheet of an .xlsx file"))
     members.add_argument("--chapter", type=_positive, metavar="ID")
     members.add_argument("--undo", action="store_true",
-                         help=_("take the chapter's last import back (FILE is not read)"))
+                         help=_("take the chapter's last import back (no FILE needed)"))
 
 
 # --------------------------------------------------------------------------- output
@@ -592,6 +592,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .imports.reader import encoding_label
     from .services.common import resolve_chapter
 
+    if not args.undo and not args.file:
+        sys.stderr.write(_("chapter-manager import members: name the FILE to import (or use --undo)") + "\n")
+        return EXIT_USAGE
     db = _open(args)
     try:
         with db.read() as s:

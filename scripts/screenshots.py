@@ -206,6 +206,7 @@ def _reports(window, ctx, home: Path, save, settle) -> None:  # type: ignore[no-
     wait(lambda: wizard.result is not None)
     save(wizard, "import-4-done")
     wizard.done_page._undo()
+    wait(lambda: wizard.done_page.text.text().startswith("Undone"))
     wizard.close()
 
 

@@ -318,7 +318,8 @@ def test_cli_export_and_import(capsys, tmp_path):
     assert main(["--db", db, "import", "members", str(csv_path), "--map", "Nope=email"]) == 1
     assert main(["--db", db, "import", "members", str(tmp_path / "none.csv")]) == 1
     assert "does not exist" in capsys.readouterr().err
-    assert main(["--db", db, "import", "members", str(csv_path), "--undo"]) == 0
+    assert main(["--db", db, "import", "members", "--undo"]) == 0
+    assert main(["--db", db, "import", "members"]) == 2
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")

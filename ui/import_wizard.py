@@ -442,21 +442,30 @@ class DonePage(QWizardPage):
             invalid=r.invalid if self.w.check_page.skip_invalid.isChecked() else 0))
         self.undo.setEnabled(True)
 
-    def _undo(self) -> None:
+    def _undo(self) -> tasks.Task:
         r = self.w.result
-        try:
-            removed, restored = undo_last_import(self.w.page.ctx.db, self.w.chapter_id,
-                                                 r.audit_uuid if r is not None else None)
-        except Exception as error:  # noqa: BLE001 - shown as a sentence
+        db, chapter_id = self.w.page.ctx.db, self.w.chapter_id
+        audit_uuid = r.audit_uuid if r is not None else None
+        self.undo.setEnabled(False)
+
+        def work(_progress, _cancel):  # type: ignore[no-untyped-def]
+            return undo_last_import(db, chapter_id, audit_uuid)
+
+        def failed(error: BaseException) -> None:
             from .errors import show_error
 
+            self.undo.setEnabled(True)
             show_error(self, error, self.tr("Undo this import"))
-            return
+
+        return tasks.run_task(self, self.tr("Undoing the import"), work, on_done=self._undone,
+                              on_error=failed, cancellable=False)
+
+    def _undone(self, counts: tuple[int, int]) -> None:
+        removed, restored = counts
         self.w.page.ctx.changed("people")
-        self.w.page.ctx.changed("all")
+        self.w.page.refresh()
         self.text.setText(self.tr("Undone: {removed} people removed, {restored} given their previous "
                                   "values back.").format(removed=removed, restored=restored))
-        self.undo.setEnabled(False)
 
 
 class ImportWizard(QWizard):
@@ -528,13 +537,21 @@ def undo_import(page: ReportsPage) -> bool:
             "since) and give the {updated} people it updated their previous values back?").format(
             created=last.created, updated=last.updated)):
         return False
-    try:
-        removed, restored = undo_last_import(page.ctx.db, page.ctx.chapter_id)
-    except Exception as error:  # noqa: BLE001 - shown as a sentence
+    db, chapter_id = page.ctx.db, page.ctx.chapter_id
+
+    def work(_progress, _cancel):  # type: ignore[no-untyped-def]
+        return undo_last_import(db, chapter_id, last.audit_uuid)
+
+    def done(counts: tuple[int, int]) -> None:
+        removed, restored = counts
+        page.ctx.changed("people")
+        page.ctx.status_message.emit(page.tr("Import undone: {removed} removed, {restored} restored.").format(
+            removed=removed, restored=restored))
+        page.refresh()
+
+    def failed(error: BaseException) -> None:
         page.show_problem(error, page.tr("Undo last import"))
-        return False
-    page.ctx.changed("people")
-    page.ctx.status_message.emit(page.tr("Import undone: {removed} removed, {restored} restored.").format(
-        removed=removed, restored=restored))
-    page.refresh()
+
+    tasks.run_task(page, page.tr("Undoing the import"), work, on_done=done, on_error=failed,
+                   cancellable=False)
     return True

@@ -115,6 +115,7 @@ def test_import_wizard_from_file_to_undo(reports, qtbot, tmp_path, demo_ctx):
     assert demo_ctx.undo_text() == "Import of 2 people"
     assert last_import(demo_ctx.db, demo_ctx.chapter_id).created == 2
     wizard.done_page._undo()
+    qtbot.waitUntil(lambda: wizard.done_page.text.text().startswith("Undone"), timeout=20_000)
     assert count_people(demo_ctx.db, demo_ctx.chapter_id) == before
     assert demo_ctx.undo() == "Import of 2 people"  # Edit ▸ Undo after the wizard's Undo: nothing left to do
     assert count_people(demo_ctx.db, demo_ctx.chapter_id) == before
@@ -134,7 +135,7 @@ def test_import_wizard_refuses_a_hostile_file_with_a_sentence(reports, qtbot, tm
     assert not wizard.file_page.isComplete()
 
 
-def test_undo_last_import_from_the_card_asks_first(reports, tmp_path, demo_ctx):
+def test_undo_last_import_from_the_card_asks_first(reports, qtbot, tmp_path, demo_ctx):
     from chapter_manager.imports import commit_import, guess_mapping, plan_import, read_table
 
     _window, page = reports
@@ -149,5 +150,6 @@ def test_undo_last_import_from_the_card_asks_first(reports, tmp_path, demo_ctx):
     assert last_import(demo_ctx.db, demo_ctx.chapter_id) is not None
     page.confirm = lambda title, text: True
     page.cards["import-members"].buttons[0].click()
-    assert last_import(demo_ctx.db, demo_ctx.chapter_id) is None
+    qtbot.waitUntil(lambda: last_import(demo_ctx.db, demo_ctx.chapter_id) is None, timeout=20_000)
+    qtbot.waitUntil(lambda: page.cards["import-members"].status.text() == "No import to undo.")
     assert page.cards["import-members"].status.text() == "No import to undo."
