@@ -3,6 +3,7 @@
     python bench/run.py            # everything (builds bench/.data/big.db once: a few minutes)
     python bench/run.py --quick    # smaller sizes, for a smoke run
     python bench/run.py --only kiosk search
+    python bench/run.py --only roster import   # Excel roster and spreadsheet import (bench/excel.py)
 
 Prints a Markdown table and writes bench/out/results.json.  Figures go to
 docs/PERFORMANCE.md by hand, with the machine they were measured on.
@@ -755,10 +756,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*",
-                        choices=["bulk", "kiosk", "search", "open", "gui", "merge", "report"])
+                        choices=["bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster", "import"])
     parser.add_argument("--no-big", action="store_true", help="kiosk: skip the copy of the big database")
     args = parser.parse_args()
-    only = set(args.only or ["bulk", "kiosk", "search", "open", "gui", "merge", "report"])
+    only = set(args.only or ["bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster", "import"])
     members, pledges = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
     info = machine()
     print("machine:", json.dumps(info), flush=True)
@@ -779,6 +780,13 @@ def main() -> None:
         bench_merge(big_database(members, members), 3 if args.quick else 10, 500 if args.quick else 5000)
     if "report" in only:
         bench_report(big_database(members, pledges))
+    if "roster" in only or "import" in only:
+        import excel
+
+        if "roster" in only:
+            excel.bench_roster(big_database(members, members), record, DATA / "excel")
+        if "import" in only:
+            excel.bench_import(10_000 if args.quick else 100_000, record, DATA / "excel")
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps({"machine": info, "results": RESULTS}, indent=2))
     print("\n| benchmark | ours | baseline | unit | target | note |\n|---|---|---|---|---|---|")

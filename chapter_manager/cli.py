@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
 
     sub.add_parser("gui", help=_("open the desktop app (the default)"))
+    _add_excel_commands(sub)
     return parser
 
 
@@ -181,6 +182,40 @@ def _day(value: str) -> dt.date:
     except ValueError:
         raise argparse.ArgumentTypeError(
             _("'{v}' is not a date like 2026-09-30").format(v=value)) from None
+
+
+def _add_excel_commands(sub: Any) -> None:
+    """``export roster`` and ``import members`` (Excel rosters and spreadsheets)."""
+    from .models import MembershipStatus
+
+    export = sub.add_parser("export", help=_("write a file for someone else (an Excel roster)"))
+    export_sub = export.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser, required=True)
+    roster = export_sub.add_parser("roster", help=_("the chapter's roster as an Excel workbook"))
+    roster.add_argument("out", metavar="OUT.xlsx", help=_("the workbook to write"))
+    roster.add_argument("--chapter", type=_positive, metavar="ID")
+    roster.add_argument("--status", choices=[s.value for s in MembershipStatus],
+                        help=_("only members with this status (Members and Officers sheets)"))
+    roster.add_argument("--advisor", action="store_true",
+                        help=_("leave out emails, phones, student ids, gender and anyone flagged "
+                               "'do not disclose'"))
+
+    imp = sub.add_parser("import", help=_("bring people in from a spreadsheet"))
+    imp_sub = imp.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser, required=True)
+    members = imp_sub.add_parser("members", help=_("members from a .csv or .xlsx file"))
+    members.add_argument("file", metavar="FILE", nargs="?", help=_("the .csv or .xlsx file"))
+    members.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                         help=_("say which field a column holds (column by header or number; "
+                                "FIELD empty to leave it out)"))
+    members.add_argument("--dry-run", action="store_true", help=_("check the file; import nothing"))
+    members.add_argument("--duplicates", choices=("update", "skip", "create"), default="skip",
+                         help=_("people already in the chapter (same email or student id): "
+                                "update them, skip them (default) or create someone new"))
+    members.add_argument("--skip-invalid", action="store_true",
+                         help=_("import the good rows and leave out rows with problems"))
+    members.add_argument("--sheet", metavar="NAME", help=_("the sheet of an .xlsx file"))
+    members.add_argument("--chapter", type=_positive, metavar="ID")
+    members.add_argument("--undo", action="store_true",
+                         help=_("take the chapter's last import back (no FILE needed)"))
 
 
 # --------------------------------------------------------------------------- output
@@ -732,6 +767,86 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "kiosk": cmd_kiosk,
     "report": cmd_report,
 }
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .exports import RosterOptions, export_roster
+
+    db = _open(args)
+    try:
+        result = export_roster(
+            db, args.out,
+            RosterOptions(chapter_id=args.chapter, status=args.status, advisor=args.advisor),
+            progress=_progress_printer(),
+        )
+    finally:
+        db.close()
+    sys.stdout.write(_("Wrote {path}").format(path=result.path) + "\n")
+    print_table([_("Sheet"), _("Rows")], list(result.rows.items()))
+    if result.left_out_columns or result.left_out_people:
+        sys.stdout.write(_("Left out for the advisor: {cols}; {n} people flagged 'do not disclose'.").format(
+            cols=", ".join(result.left_out_columns), n=result.left_out_people) + "\n")
+    for warning in result.warnings:
+        sys.stderr.write(_("Warning: {w}").format(w=warning) + "\n")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .imports import commit_import, guess_mapping, parse_overrides, plan_import, read_table
+    from .imports.mapping import field_label
+    from .imports.members import undo_last_import
+    from .imports.reader import encoding_label
+    from .services.common import resolve_chapter
+
+    if not args.undo and not args.file:
+        sys.stderr.write(_("chapter-manager import members: name the FILE to import (or use --undo)") + "\n")
+        return EXIT_USAGE
+    db = _open(args)
+    try:
+        with db.read() as s:
+            chapter_id = resolve_chapter(s, args.chapter).id
+        if args.undo:
+            removed, restored = undo_last_import(db, chapter_id)
+            sys.stdout.write(_("Undid the last import: {r} people removed, {u} restored.").format(
+                r=removed, u=restored) + "\n")
+            return EXIT_OK
+        table = read_table(args.file, sheet=args.sheet)
+        mapping = parse_overrides(args.map, table.headers, guess_mapping(table.headers))
+        found = [table.kind.upper()]
+        if table.encoding:
+            found.append(encoding_label(table.encoding))
+        if table.delimiter:
+            found.append({",": _("comma"), ";": _("semicolon"), "\t": _("tab")}[table.delimiter])
+        if table.sheet:
+            found.append(_("sheet “{s}”").format(s=table.sheet))
+        sys.stdout.write(_("Read {name}: {found}; headers on row {row}; {n:,} rows.").format(
+            name=Path(args.file).name, found=", ".join(found), row=table.header_row, n=len(table.rows)) + "\n")
+        print_table([_("Column"), _("Field")],
+                    [(h, field_label(k) if k else _("(not imported)")) for h, k in zip(table.headers, mapping, strict=False)])
+        plan = plan_import(db, chapter_id, table, mapping, source=str(args.file), progress=_progress_printer())
+        problems = plan.problems
+        if problems:
+            sys.stdout.write("\n" + _("Problems ({n} rows):").format(n=plan.invalid) + "\n")
+            print_table([_("Row"), _("Field"), _("Problem")], problems[:200])
+            if len(problems) > 200:
+                sys.stdout.write(_("… and {n} more.").format(n=len(problems) - 200) + "\n")
+        sys.stdout.write(_("{new:,} new, {dup:,} already in the chapter, {bad:,} with problems.").format(
+            new=plan.new, dup=plan.duplicates, bad=plan.invalid) + "\n")
+        if args.dry_run:
+            sys.stdout.write(_("Dry run: nothing was imported.") + "\n")
+            return EXIT_FAILURE if plan.invalid and not args.skip_invalid else EXIT_OK
+        result = commit_import(db, plan, duplicates=args.duplicates, skip_invalid=args.skip_invalid,
+                               progress=_progress_printer())
+    finally:
+        db.close()
+    sys.stdout.write(_("Imported: {c:,} added, {u:,} updated, {s:,} skipped, {i:,} rows with problems "
+                       "left out. 'import members --undo' takes it back.").format(
+        c=result.created, u=result.updated, s=result.skipped, i=result.invalid if args.skip_invalid else 0) + "\n")
+    return EXIT_OK
+
+
+COMMANDS["export"] = cmd_export
+COMMANDS["import"] = cmd_import
 
 
 def _log_unexpected(error: BaseException) -> Path | None:

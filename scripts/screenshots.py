@@ -167,6 +167,7 @@ def main() -> int:
             render_page(report.result_.pdf, index, 1000).save(str(path))
             print(path)
     report.close()
+    _reports(window, ctx, home, save, settle)
     # Last: merging adds people and an event to the demo chapter.
     merge_screens(ctx, window, home, save, settle)
     window.close()
@@ -291,6 +292,62 @@ def kiosk_shots(db, chapter_id: int, home: Path, save) -> None:  # type: ignore[
     save(start, "kiosk-start")
     start.close()
     blank.close()
+
+
+def _reports(window, ctx, home: Path, save, settle) -> None:  # type: ignore[no-untyped-def]
+    """Reports & Exports, the roster dialog and each step of the import wizard."""
+    import time as _time
+
+    from chapter_manager.services.people import list_people
+    from ui.import_wizard import ImportWizard
+    from ui.roster_dialog import RosterDialog
+
+    page = window.show_page("reports")
+    save(window, "reports")
+    dialog = RosterDialog(page)
+    dialog.path.setText(str(Path.home() / "Documents" / "HeForShe-UNAM-roster-2026-03-02.xlsx"))
+    dialog.advisor.setChecked(True)
+    dialog.show()
+    save(dialog, "roster-dialog")
+    dialog.close()
+
+    # A chapter's own spreadsheet: Spanish headers, Windows-1252, semicolons, one person
+    # already in the chapter and two rows with problems.
+    known = next(p for p in list_people(ctx.db, ctx.chapter_id, limit=200) if p.email and p.student_id)
+    lines = ["Nombre;Apellidos;Correo electrónico;Matrícula;Teléfono;Carrera;Facultad;Estado",
+             f"{known.display_name.split()[0]};{' '.join(known.display_name.split()[1:])};{known.email or ''};"
+             f"{known.student_id or ''};;Derecho;Facultad de Derecho;activo",
+             "Lucía;Hernández Ruiz;lucia.hr@comunidad.unam.mx;031245678;55 1234 5678;Psicología;"
+             "Facultad de Psicología;activo",
+             "Mateo;Sánchez;mateo.sanchez@;031245679;;Física;Facultad de Ciencias;activo",
+             "Renata;Ortiz Vega;renata.ov@comunidad.unam.mx;031245680;;Arquitectura;Facultad de "
+             "Arquitectura;egresada",
+             "Diego;Flores;diego.flores@comunidad.unam.mx;031245681;;Economía;Facultad de Economía;quizás"]
+    sample = home / "miembros-2026.csv"
+    sample.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+
+    def wait(cond) -> None:  # type: ignore[no-untyped-def]
+        end = _time.monotonic() + 20
+        while not cond() and _time.monotonic() < end:
+            settle(0.05)
+
+    wizard = ImportWizard(page)
+    wizard.show()
+    wizard.file_page.set_path(str(sample))
+    wait(lambda: wizard.table is not None)
+    save(wizard, "import-1-file")
+    wizard.next()
+    save(wizard, "import-2-columns")
+    wizard.next()
+    wait(lambda: wizard.plan is not None)
+    save(wizard, "import-3-check")
+    wizard.check_page.skip_invalid.setChecked(True)
+    wizard.next()
+    wait(lambda: wizard.result is not None)
+    save(wizard, "import-4-done")
+    wizard.done_page._undo()
+    wait(lambda: wizard.done_page.text.text().startswith("Undone"))
+    wizard.close()
 
 
 if __name__ == "__main__":

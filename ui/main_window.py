@@ -44,6 +44,8 @@ PAGES: list[tuple[str, str, str, str, QStyle.StandardPixmap]] = [
      QStyle.StandardPixmap.SP_MessageBoxInformation),
     ("pledges", QT_TRANSLATE_NOOP("MainWindow", "Pledges"), "ui.pages.pledges", "PledgesPage",
      QStyle.StandardPixmap.SP_DialogApplyButton),
+    ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports & Exports"), "ui.pages.reports", "ReportsPage",
+     QStyle.StandardPixmap.SP_DialogSaveButton),
 ]
 
 

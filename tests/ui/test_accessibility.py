@@ -40,7 +40,7 @@ def _unnamed(root: QWidget) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("key", ["dashboard", "members", "events", "forums", "pledges"])
+@pytest.mark.parametrize("key", ["dashboard", "members", "events", "forums", "pledges", "reports"])
 def test_every_control_of_each_screen_is_named(demo_ctx, qtbot, key):
     from ui.main_window import MainWindow
 
@@ -120,4 +120,32 @@ def test_every_control_of_every_kiosk_page_is_named(db, chapter, qtbot, tmp_path
         start.close()
     finally:
         blank.close()
+    assert problems == []
+
+
+def test_every_control_of_the_roster_dialog_and_import_wizard_is_named(demo_ctx, qtbot, tmp_path):
+    from ui.import_wizard import ImportWizard
+    from ui.main_window import MainWindow
+    from ui.roster_dialog import RosterDialog
+
+    window = MainWindow(demo_ctx, demo_ctx.settings)
+    qtbot.addWidget(window)
+    page = window.page("reports")
+    dialog = RosterDialog(page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    problems = _unnamed(dialog)
+    csv = tmp_path / "m.csv"
+    csv.write_text("Nombre,Apellidos,Correo\nAna,Ruiz,ana@x.org\nBea,Soto,nope\n", encoding="utf-8")
+    wizard = ImportWizard(page)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.set_path(str(csv))
+    qtbot.waitUntil(lambda: wizard.table is not None)
+    problems += _unnamed(wizard.currentPage())
+    wizard.next()
+    problems += _unnamed(wizard.currentPage())
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.plan is not None)
+    problems += _unnamed(wizard.currentPage())
     assert problems == []
