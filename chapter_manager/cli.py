@@ -806,9 +806,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         with db.read() as s:
             chapter_id = resolve_chapter(s, args.chapter).id
         if args.undo:
-            removed, restored = undo_last_import(db, chapter_id)
+            undone = undo_last_import(db, chapter_id)
             sys.stdout.write(_("Undid the last import: {r} people removed, {u} restored.").format(
-                r=removed, u=restored) + "\n")
+                r=undone.removed, u=undone.restored) + "\n")
+            if undone.deleted_since:
+                sys.stdout.write(_("{n} people it updated were deleted since; there was nothing to "
+                                   "restore for them.").format(n=undone.deleted_since) + "\n")
             return EXIT_OK
         table = read_table(args.file, sheet=args.sheet)
         mapping = parse_overrides(args.map, table.headers, guess_mapping(table.headers))

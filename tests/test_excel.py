@@ -21,6 +21,7 @@ from chapter_manager.exports import Cancelled, RosterOptions, export_roster
 from chapter_manager.exports.xlsx import CELL_LIMIT, CUT_MARKER
 from chapter_manager.imports import (
     ImportRefused,
+    UndoneImport,
     commit_import,
     guess_mapping,
     last_import,
@@ -218,7 +219,7 @@ def test_duplicates_update_skip_create_and_undo(db, chapter, people, tmp_path):
     assert get_person(db, people[0].id).programme == "Filosofía"
     first = last_import(db, chapter.id)
     assert first.created == 1 and first.audit_uuid == result.audit_uuid
-    assert undo_last_import(db, chapter.id, result.audit_uuid) == (1, 1)
+    assert undo_last_import(db, chapter.id, result.audit_uuid) == UndoneImport(1, 1, 0)
     assert get_person(db, people[0].id).programme == ""
     assert len(list_people(db, chapter.id)) == 3
     assert last_import(db, chapter.id) is None

@@ -39,6 +39,7 @@ from chapter_manager.imports import (
     ImportPlan,
     ImportResult,
     Table,
+    UndoneImport,
     commit_import,
     guess_mapping,
     plan_import,
@@ -49,12 +50,18 @@ from chapter_manager.imports.mapping import IGNORE, MULTI, field_label
 from chapter_manager.imports.reader import encoding_label
 
 from . import tasks
+from .i18n import tr
 
 if TYPE_CHECKING:
     from .pages.reports import ReportsPage
 
 PREVIEW_ROWS = 20
 SHOWN_PROBLEMS = 500
+
+
+def deleted_since_text(n: int) -> str:
+    """Why fewer people got their values back than the import updated."""
+    return tr("{n} people it updated were deleted since; there was nothing to restore for them.").format(n=n)
 
 
 def _cell_text(value: Any) -> str:
@@ -460,12 +467,14 @@ class DonePage(QWizardPage):
         return tasks.run_task(self, self.tr("Undoing the import"), work, on_done=self._undone,
                               on_error=failed, cancellable=False)
 
-    def _undone(self, counts: tuple[int, int]) -> None:
-        removed, restored = counts
+    def _undone(self, undone: UndoneImport) -> None:
         self.w.page.ctx.changed("people")
         self.w.page.refresh()
-        self.text.setText(self.tr("Undone: {removed} people removed, {restored} given their previous "
-                                  "values back.").format(removed=removed, restored=restored))
+        text = self.tr("Undone: {removed} people removed, {restored} given their previous "
+                       "values back.").format(removed=undone.removed, restored=undone.restored)
+        if undone.deleted_since:
+            text += " " + deleted_since_text(undone.deleted_since)
+        self.text.setText(text)
 
 
 class ImportWizard(QWizard):
@@ -542,11 +551,13 @@ def undo_import(page: ReportsPage) -> bool:
     def work(_progress, _cancel):  # type: ignore[no-untyped-def]
         return undo_last_import(db, chapter_id, last.audit_uuid)
 
-    def done(counts: tuple[int, int]) -> None:
-        removed, restored = counts
+    def done(undone: UndoneImport) -> None:
         page.ctx.changed("people")
-        page.ctx.status_message.emit(page.tr("Import undone: {removed} removed, {restored} restored.").format(
-            removed=removed, restored=restored))
+        text = page.tr("Import undone: {removed} removed, {restored} restored.").format(
+            removed=undone.removed, restored=undone.restored)
+        if undone.deleted_since:
+            text += " " + deleted_since_text(undone.deleted_since)
+        page.ctx.status_message.emit(text)
         page.refresh()
 
     def failed(error: BaseException) -> None:

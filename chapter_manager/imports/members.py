@@ -16,7 +16,9 @@
 The undo record: the audit entry (``AuditAction.IMPORT``, entity ``people-import``)
 holds only UUIDs and counts, as every audit entry; the previous values of updated people
 (personal data) are kept in the ``settings`` table under ``import-undo:<chapter uuid>``,
-replaced by the next import and removed by the undo.
+replaced by the next import and removed by the undo (``services.import_undo``).  Deleting
+a person removes their entry from it at once; the undo then passes over them and says so
+(:attr:`UndoneImport.deleted_since`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ..models import (
 )
 from ..services.common import audit
 from ..services.derived import person_keys
+from ..services.import_undo import undo_key
 from ..services.people import PersonData, display_name
 from ..services.people import _validated as validated_person
 from ..storage import Database
@@ -63,6 +66,7 @@ __all__ = [
     "ImportResult",
     "LastImport",
     "PlannedRow",
+    "UndoneImport",
     "commit_import",
     "last_import",
     "plan_import",
@@ -136,6 +140,15 @@ class ImportResult:
     skipped: int
     invalid: int
     audit_uuid: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class UndoneImport:
+    """What :func:`undo_last_import` did."""
+
+    removed: int  # people the import created, deleted now
+    restored: int  # people the import updated, given their previous values back
+    deleted_since: int = 0  # people the import updated who were deleted since: passed over
 
 
 @dataclass(frozen=True)
@@ -430,7 +443,6 @@ _PEOPLE_COLS = ("id", "uuid", "device_id", "device_seq", "created_at", "updated_
                 "name_key", "sort_key")
 _MEMBER_COLS = ("uuid", "device_id", "device_seq", "created_at", "updated_at", "chapter_id",
                 "person_id", "status", "joined_on", "left_on")
-_UNDO_KEY = "import-undo:{uuid}"
 
 
 def commit_import(
@@ -526,7 +538,7 @@ def commit_import(
             },
         )
         s.add(entry)
-        key = _UNDO_KEY.format(uuid=chapter_uuid.hex)
+        key = undo_key(chapter_uuid)
         s.merge(Setting(key=key, value=json.dumps({"audit": entry.uuid.hex, "previous": previous},
                                                   default=str)))
         s.flush()
@@ -619,11 +631,13 @@ def last_import(db: Database, chapter_id: int) -> LastImport | None:
                           len(d.get("updated", [])), entry.uuid)
 
 
-def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None = None) -> tuple[int, int]:
-    """Take the last import back; returns (people removed, people restored).
+def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None = None) -> UndoneImport:
+    """Take the last import back.
 
     With ``audit_uuid`` (an :class:`ImportResult`'s), only that import: if another import
     came after it, or it was undone already, nothing changes and :class:`NotFound` says so.
+    People the import updated who were deleted since are passed over (deleting them
+    removed their previous values too) and counted in ``deleted_since``.
     """
     with db.write() as s:
         entry = _last_entry(s, chapter_id)
@@ -632,13 +646,11 @@ def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None
                            _("Another import came after this one; undo that one first."))
         chapter = s.get(Chapter, chapter_id)
         assert chapter is not None
-        key = _UNDO_KEY.format(uuid=chapter.uuid.hex)
-        setting = s.get(Setting, key)
+        setting = s.get(Setting, undo_key(chapter.uuid))
         saved = json.loads(setting.value) if setting is not None else {}
-        previous: dict[str, dict[str, Any]] = (
-            saved.get("previous", {}) if saved.get("audit") == entry.uuid.hex else {}
-        )
-        if entry.details.get("updated") and not previous:
+        kept = saved.get("audit") == entry.uuid.hex
+        previous: dict[str, dict[str, Any]] = saved.get("previous", {}) if kept else {}
+        if entry.details.get("updated") and not kept:
             raise ChapterError(_("The previous values of the people this import updated are no "
                                  "longer kept; it cannot be undone."))
         conn = s.connection()
@@ -679,4 +691,4 @@ def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None
               chapter_id=chapter_id, entity=ENTITY + "-undo", entity_uuid=entry.uuid,
               details={"removed": removed, "restored": restored})
         s.flush()
-        return removed, restored
+        return UndoneImport(removed, restored, max(0, len(entry.details.get("updated", [])) - restored))

@@ -22,6 +22,7 @@ from ..validation import (
     check_timezone,
 )
 from .common import audit, get_or_fail, to_view
+from .import_undo import forget_chapter
 
 
 @dataclass
@@ -132,6 +133,7 @@ def delete_chapter(db: Database, chapter_id: int) -> None:
         # A merge must not bring the chapter (and so its people) back.
         s.add(Tombstone(chapter_uuid=chapter.uuid, entity="chapter", uuid=chapter.uuid,
                         device_id=db.device.id))
+        forget_chapter(s.connection(), chapter.uuid)
         s.delete(chapter)
         s.flush()
         db.purge_deleted_text(s.connection())

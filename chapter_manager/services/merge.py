@@ -71,6 +71,7 @@ from ..storage.packs import OpenedPack, PackRefused, open_pack, write_pack
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
 from .events import local_day_bounds
+from .import_undo import forget_people
 from .kiosk import kiosk_baseline_key
 
 Progress = Callable[[float | None, str], None]
@@ -882,6 +883,10 @@ def undo_merge(db: Database, batch_id: int) -> int:
             if before is not None:
                 table = tables[name]
                 conn.execute(update(table).where(table.c.id == row_id).values(**_from_json(table, before)))
+        added_people = [row_id for n, row_id, before in rows if n == "people" and before is None]
+        for chunk in _chunks(added_people):
+            forget_people(conn, conn.execute(
+                select(_people.c.chapter_id, _people.c.uuid).where(_people.c.id.in_(chunk))).all())
         for name in ("merge_reviews", "event_aliases", "attendance", "pledges", "people", "events"):
             ids = [row_id for n, row_id, before in rows if n == name and before is None]
             table = tables[name]
@@ -985,6 +990,7 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | 
                 conn.execute(update(_attendance).where(ac.id == att.id).values(person_id=keep))
         conn.execute(update(PersonAlias.__table__).where(PersonAlias.person_id == gone).values(person_id=keep))
         conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer["uuid"], person_id=keep))
+        forget_people(conn, [(newcomer["chapter_id"], newcomer["uuid"])])
         conn.execute(delete(_people).where(pc.id == gone))
         fill = {k: newcomer[k] for k in ("email", "student_id", "phone") if here[k] is None and newcomer[k]}
         if fill:

@@ -35,6 +35,7 @@ from ..validation import (
     check_text,
 )
 from .common import audit, get_or_fail, to_view
+from .import_undo import forget_people
 
 
 @dataclass
@@ -270,7 +271,8 @@ def delete_person(db: Database, person_id: int) -> None:
 
     The tombstone keeps the person's UUID and keyed one-way hashes of their email and
     student id, so that merging another laptop's data cannot bring them back.  Their
-    pledge and attendance go with them; testimonies they gave become anonymous.
+    pledge and attendance go with them; testimonies they gave become anonymous; the
+    values an import replaced (kept to undo it) are forgotten.
     """
     with db.write() as s:
         person = get_or_fail(s, Person, person_id, _("person"))
@@ -288,6 +290,7 @@ def delete_person(db: Database, person_id: int) -> None:
         )
         audit(s, AuditAction.DELETE, "person deleted", chapter_id=chapter.id,
               entity="person", entity_uuid=person.uuid)
+        forget_people(s.connection(), [(chapter.id, person.uuid)])
         s.delete(person)
         s.flush()
         db.purge_deleted_text(s.connection())

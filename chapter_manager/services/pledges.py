@@ -45,6 +45,7 @@ from ..types import utcnow
 from ..validation import Problems, check_aware, check_text, shorten
 from .common import audit, get_or_fail, to_view
 from .derived import person_keys
+from .import_undo import forget_people
 from .people import PersonData, _validated, display_name
 
 COMMITMENT_VERSION = "2024-1"
@@ -444,6 +445,7 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
             assert chapter is not None
             s.add(Tombstone(chapter_uuid=chapter.uuid, entity="person", uuid=previous.uuid,
                             device_id=db.device.id))
+            forget_people(s.connection(), [(chapter.id, previous.uuid)])
             s.delete(previous)
             removed = True
         audit(

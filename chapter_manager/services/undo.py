@@ -11,8 +11,10 @@ the foreign keys declared in :mod:`chapter_manager.models`, so a table added lat
 covered as soon as its foreign keys say ``ondelete="CASCADE"`` or ``"SET NULL"``.
 
 Deleting people has the effect of ``services.people.delete_person`` for each of them: a
-tombstone (their UUID and keyed hashes of email and student id), an audit entry, and the
-search index purged of their words.  Every delete and every restore writes one audit
+tombstone (their UUID and keyed hashes of email and student id), an audit entry, the
+search index purged of their words, and their entries in the last import's undo record
+(``services.import_undo``) removed; :func:`restore` puts those back too while that record
+is still the same import's.  Every delete and every restore writes one audit
 entry per row asked for (no personal data: the entity and its UUID, with the size of
 the batch in ``details``).
 
@@ -63,6 +65,7 @@ from ..models import (
 from ..privacy import identity_hash
 from ..storage import Database
 from ..types import utcnow
+from .import_undo import Forgotten, forget_people, remember_again
 from .people import display_name
 
 __all__ = [
@@ -116,6 +119,8 @@ class Deleted:
     chapters: dict[int, uuid.UUID] = field(default_factory=dict, repr=False)
     # UUIDs of the tombstones the delete wrote (people only).
     tombstones: tuple[uuid.UUID, ...] = field(default=(), repr=False)
+    # The people's entries taken out of import undo records (people only).
+    import_undo: Forgotten = field(default_factory=dict, repr=False)
 
 
 # --------------------------------------------------------------------------- foreign keys
@@ -279,8 +284,10 @@ def _delete(
             )
         }
         tombstones: tuple[uuid.UUID, ...] = ()
+        import_undo: Forgotten = {}
         if table is _people:
             tombstones = _write_tombstones(db, conn, list(top.values()))
+            import_undo = forget_people(conn, [(r["chapter_id"], r["uuid"]) for r in top.values()])
         _stamp_audit(
             db, conn, AuditAction.DELETE, entity, summary,
             [(top[i]["chapter_id"], top[i]["uuid"]) for i in wanted],
@@ -298,6 +305,7 @@ def _delete(
             uuids=tuple(top[i]["uuid"] for i in wanted),
             chapters=chapters,
             tombstones=tombstones,
+            import_undo=import_undo,
         )
 
 
@@ -614,6 +622,8 @@ def restore(db: Database, deleted: Deleted) -> int:
                         _tombstones.c.entity == "person", _tombstones.c.uuid.in_(chunk)
                     )
                 )
+        if deleted.import_undo:
+            remember_again(conn, deleted.import_undo)
         top = _top_table(deleted)
         by_uuid = {r["uuid"]: r for r in deleted.rows[top]}
         _stamp_audit(
