@@ -42,11 +42,27 @@ def test_set_membership_creates_then_updates_the_one_row(db, chapter):
     second = members.set_membership(db, ana.id, "alumni", left_on=D(2025, 6, 30))
     assert second.id == first.id
     assert second.status is MembershipStatus.ALUMNI
-    assert second.joined_on == D(2024, 8, 12)  # kept: None leaves the stored date
+    assert second.joined_on == D(2024, 8, 12)  # kept: a date not given stays
     assert second.left_on == D(2025, 6, 30)
     assert membership_rows(db, ana.id) == 1
     assert get_person(db, ana.id).membership_status is MembershipStatus.ALUMNI
     assert members.get_membership(db, ana.id) == second
+
+
+def test_set_membership_clears_a_date_given_as_none(db, chapter):
+    ana = make_person(db, chapter.id, "Ana")
+    members.set_membership(db, ana.id, "alumni", joined_on=D(2024, 8, 12), left_on=D(2025, 6, 30))
+    cleared = members.set_membership(db, ana.id, "alumni", joined_on=None)
+    assert (cleared.joined_on, cleared.left_on) == (None, D(2025, 6, 30))
+    assert members.get_membership(db, ana.id).joined_on is None
+    # With no joining date any leaving date is in order; then the leaving date is cleared too.
+    earlier = members.set_membership(db, ana.id, "alumni", left_on=D(2020, 1, 1))
+    assert earlier.left_on == D(2020, 1, 1)
+    assert members.set_membership(db, ana.id, "active", left_on=None).left_on is None
+    assert members.set_membership(db, ana.id, "active", members.KEEP, members.KEEP).joined_on is None
+    with pytest.raises(ValidationError) as err:
+        members.set_membership(db, ana.id, "active", joined_on="2024-01-01")  # type: ignore[arg-type]
+    assert "joined_on" in err.value.fields
 
 
 def test_set_membership_validation(db, chapter):

@@ -639,7 +639,8 @@ class PersonDialog(QDialog):
         if status is None:
             members.clear_membership(self.ctx.db, person_id)
         else:
-            members.set_membership(self.ctx.db, person_id, status, joined)
+            # None clears a joining date that was known; the leaving date is kept.
+            members.set_membership(self.ctx.db, person_id, status, joined_on=joined)
         self._loaded_membership = (status, joined)
 
     @Slot()

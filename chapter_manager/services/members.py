@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
@@ -90,6 +92,14 @@ def _membership_view(m: Membership, person: Person) -> MembershipView:
 # --------------------------------------------------------------------------- membership
 
 
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP
+"""For :func:`set_membership`'s dates: keep what is stored."""
+
+
 def _status(value: MembershipStatus | str) -> MembershipStatus:
     try:
         return MembershipStatus(value)
@@ -118,27 +128,30 @@ def set_membership(
     db: Database,
     person_id: int,
     status: MembershipStatus | str,
-    joined_on: dt.date | None = None,
-    left_on: dt.date | None = None,
+    joined_on: dt.date | None | _Keep = KEEP,
+    left_on: dt.date | None | _Keep = KEEP,
 ) -> MembershipView:
     """Make ``person_id`` a member of their chapter with ``status``, or change it.
 
-    ``joined_on`` / ``left_on`` left as None keep the dates already stored (a new
-    membership starts with none).  The person keeps exactly one membership row.
+    ``joined_on`` / ``left_on``: a date sets it, None clears it (not known), and
+    :data:`KEEP` (the default) keeps the date already stored (a new membership starts
+    with none).  The person keeps exactly one membership row.
     """
     p = Problems()
     with p.field("status"):
         status = _status(status)
     with p.field("joined_on"):
-        joined_on = _check_date(joined_on, "joined_on", _("Joined on"))
+        if joined_on is not KEEP:
+            joined_on = _check_date(joined_on, "joined_on", _("Joined on"))
     with p.field("left_on"):
-        left_on = _check_date(left_on, "left_on", _("Left on"))
+        if left_on is not KEEP:
+            left_on = _check_date(left_on, "left_on", _("Left on"))
     p.raise_if_any()
     with db.write() as s:
         person = get_or_fail(s, Person, person_id, _("person"))
         membership = _membership_of(s, person)
-        joined = joined_on if joined_on is not None else (membership.joined_on if membership else None)
-        left = left_on if left_on is not None else (membership.left_on if membership else None)
+        joined = (membership.joined_on if membership else None) if joined_on is KEEP else joined_on
+        left = (membership.left_on if membership else None) if left_on is KEEP else left_on
         check_date_order(
             joined, left, "left_on", _("Someone cannot leave the chapter before they joined it.")
         )
@@ -481,6 +494,7 @@ def current_officers(
 
 
 __all__ = [
+    "KEEP",
     "MembershipView",
     "OfficerTermData",
     "OfficerTermView",

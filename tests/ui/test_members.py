@@ -352,6 +352,24 @@ def test_editing_keeps_the_membership_and_changes_the_status(ctx, crowd, qtbot):
     assert column_texts(page, "programme")[row] == "Física Médica"
 
 
+def test_clearing_the_joining_date_in_the_editor(ctx, crowd, qtbot):
+    page = make_page(ctx, qtbot)
+    row = row_of_name(page, "José Núñez")
+    assert column_texts(page, "joined")[row]
+    dialog = page.open_person(crowd["nunez"])
+    assert dialog.joined_on.value() == dt.date(2024, 2, 1)
+    dialog.joined_on.check.click()  # untick "Known"
+    assert dialog.joined_on.value() is None
+    assert dialog.save()
+    membership = members.get_membership(ctx.db, crowd["nunez"])
+    assert (membership.status, membership.joined_on) == (MembershipStatus.ACTIVE, None)
+    wait_loaded(qtbot, page)
+    assert column_texts(page, "joined")[row_of_name(page, "José Núñez")] in ("", None)
+    again = page.open_person(crowd["nunez"])
+    assert not again.joined_on.check.isChecked() and again.joined_on.value() is None
+    again.reject()
+
+
 def test_officer_terms_add_and_end_stay_in_the_history(ctx, crowd, qtbot):
     page = make_page(ctx, qtbot)
     dialog = page.open_person(crowd["nunez"])
