@@ -7,12 +7,15 @@ offers a button that opens the person who already has it (the dialog then finish
 ``PersonDialog.OPEN_EXISTING`` and ``open_existing_id`` set).
 
 Officer terms are changed at once, each by its own service call (``services.members``):
-the "Officer terms" tab is a history of the person's roles, ended ones included.
+the "Officer terms" tab is a history of the person's roles, ended ones included.  For a
+new person, "Add term…" first saves what the Details tab holds (as Save does, but the
+dialog stays open); if that shows problems, no term dialog opens.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -158,6 +161,8 @@ class TermsPanel(QWidget):
         self.ctx = ctx
         self.person_id: int | None = None
         self.term_dialog: TermDialog | None = None
+        # For a new person: saves them and returns their id, or None when there were problems.
+        self.save_person: Callable[[], int | None] | None = None
 
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -222,8 +227,8 @@ class TermsPanel(QWidget):
     def set_person(self, person_id: int | None) -> None:
         self.person_id = person_id
         if person_id is None:
-            self.note.setText(self.tr("Save this person first; then you can record the roles they hold "
-                                      "in the chapter here."))
+            self.note.setText(self.tr("Record here the roles this person holds in the chapter. "
+                                      "Adding a term saves the person first."))
         else:
             self.note.setText(self.tr("Every role this person has held in the chapter. Changes here are "
                                       "saved at once."))
@@ -257,7 +262,7 @@ class TermsPanel(QWidget):
     def _update_buttons(self) -> None:
         have_person = self.person_id is not None
         term = self.selected()
-        self.add_button.setEnabled(have_person)
+        self.add_button.setEnabled(have_person or self.save_person is not None)
         self.edit_button.setEnabled(term is not None)
         self.remove_button.setEnabled(term is not None)
         self.end_button.setEnabled(term is not None and term.ends_on is None)
@@ -287,6 +292,11 @@ class TermsPanel(QWidget):
 
     @Slot()
     def add_term(self) -> TermDialog | None:
+        if self.person_id is None:
+            person_id = self.save_person() if self.save_person is not None else None
+            if person_id is None:
+                return None  # not saved: the problems are shown where they are
+            self.set_person(person_id)
         return self._open_dialog(None)
 
     @Slot()
@@ -356,6 +366,7 @@ class PersonDialog(QDialog):
         self.tabs.setAccessibleName(self.tr("Person"))
         self.tabs.addTab(self._build_details(), self.tr("&Details"))
         self.terms = TermsPanel(ctx)
+        self.terms.save_person = self._save_for_terms
         self.tabs.addTab(self.terms, self.tr("&Officer terms"))
 
         self.buttons = QDialogButtonBox(
@@ -595,6 +606,21 @@ class PersonDialog(QDialog):
     @Slot()
     def save(self) -> bool:
         """Save; True when saved (the dialog is accepted), False when it stays open with messages."""
+        if not self._write():
+            return False
+        self.accept()
+        return True
+
+    def _save_for_terms(self) -> int | None:
+        """"Add term…" for a new person: save them, keeping the dialog open; their id, or
+        None when the Details tab shows problems (it is brought to the front then)."""
+        if not self._write():
+            return None
+        self.setWindowTitle(self.saved_name)
+        return self.person_id
+
+    def _write(self) -> bool:
+        """Save the person and their membership; False when problems are shown instead."""
         self.clear_errors()
         data = self.person_data()
         db = self.ctx.db
@@ -607,6 +633,7 @@ class PersonDialog(QDialog):
                 self.person_id = view.id
             else:
                 view = people.update_person(db, self.person_id, data)
+            self.saved_name = view.display_name
         except ValidationError as error:
             self.show_errors(error)
             return False
@@ -626,9 +653,7 @@ class PersonDialog(QDialog):
             show_error(self, error, self.tr("Could not save the membership"))
             self.ctx.changed("people")
             return False
-        self.saved_name = view.display_name
         self.ctx.changed("people")
-        self.accept()
         return True
 
     def _save_membership(self, person_id: int) -> None:

@@ -421,13 +421,71 @@ def test_officer_term_edit_and_remove(ctx, crowd, qtbot, monkeypatch):
     dialog.reject()
 
 
-def test_a_new_person_gets_officer_terms_after_saving(ctx, qtbot):
+def test_add_term_on_a_new_person_saves_them_first_then_opens_the_term(ctx, crowd, qtbot):
+    page = make_page(ctx, qtbot)
+    dialog = page.open_person(None)
+    qtbot.waitExposed(dialog)
+    dialog.given_names.setText("Itzel")
+    dialog.family_names.setText("Xóchitl Ramírez")
+    dialog.email.setText("itzel@example.org")
+    dialog.tabs.setCurrentWidget(dialog.terms)
+    panel = dialog.terms
+    assert panel.add_button.isEnabled() and "saves the person first" in panel.note.text()
+    QTest.mouseClick(panel.add_button, Qt.MouseButton.LeftButton)
+    term_dialog = panel.term_dialog
+    assert term_dialog is not None and term_dialog.isVisible()
+    saved = people.get_person(ctx.db, dialog.person_id)  # the person exists now
+    assert saved.display_name == "Itzel Xóchitl Ramírez" and saved.email == "itzel@example.org"
+    assert members.get_membership(ctx.db, saved.id).status is MembershipStatus.ACTIVE
+    assert dialog.windowTitle() == "Itzel Xóchitl Ramírez"
+    assert dialog.tabs.currentWidget() is panel and dialog.isVisible()
+    term_dialog.role.set_value(OfficerRole.SECRETARY)
+    assert term_dialog.save()
+    assert [t.title for t in panel.terms()] == [OfficerRole.SECRETARY.label]
+    # A change after that and Save: the same person changed, not a second one.
+    dialog.programme.setText("Antropología")
+    assert dialog.save()
+    wait_loaded(qtbot, page)
+    assert names(page).count("Itzel Xóchitl Ramírez") == 1
+    assert people.get_person(ctx.db, saved.id).programme == "Antropología"
+    assert column_texts(page, "role")[row_of_name(page, "Itzel Xóchitl Ramírez")] == OfficerRole.SECRETARY.label
+
+
+def test_add_term_on_a_new_person_with_problems_shows_them_and_opens_nothing(ctx, crowd, qtbot):
     from ui.person_editor import PersonDialog
 
     dialog = PersonDialog(ctx)
     qtbot.addWidget(dialog)
-    assert not dialog.terms.add_button.isEnabled()
-    assert "Save this person first" in dialog.terms.note.text()
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.email.setText("itzel@")
+    dialog.tabs.setCurrentWidget(dialog.terms)
+    QTest.mouseClick(dialog.terms.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.terms.term_dialog is None and dialog.person_id is None
+    assert dialog.tabs.currentIndex() == 0  # the Details tab, with its messages
+    assert "given name" in dialog.error_text("given_names").lower()
+    assert "not a valid email" in dialog.error_text("email")
+    assert dialog.email.text() == "itzel@"  # what was typed stays
+    # A duplicate email: told who has it, still nothing opened or created.
+    dialog.given_names.setText("Otro")
+    dialog.email.setText("jose@example.org")
+    assert dialog.terms.add_term() is None
+    assert "José Núñez" in dialog.error_text("email") and dialog.person_id is None
+    assert len(people.list_people(ctx.db, ctx.chapter_id)) == len(crowd)
+
+
+def test_cancel_after_add_term_keeps_the_saved_person_and_shows_them(ctx, crowd, qtbot):
+    page = make_page(ctx, qtbot)
+    dialog = page.open_person(None)
+    dialog.given_names.setText("Itzel")
+    term_dialog = dialog.terms.add_term()
+    term_dialog.reject()
+    person_id = dialog.person_id
+    dialog.reject()
+    qtbot.waitUntil(lambda: page.editor is None)
+    wait_loaded(qtbot, page)
+    assert "Itzel" in names(page) and page.current_id() == person_id
+    assert dialog.terms.terms() == []
 
 
 # ----------------------------------------------------------------------------- bulk and delete

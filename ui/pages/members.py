@@ -761,7 +761,8 @@ class MembersPage(Page):
             existing = dialog.open_existing_id
             QTimer.singleShot(0, lambda: self.open_person(existing))
             return
-        if result == QDialog.DialogCode.Accepted and dialog.person_id is not None:
+        # Saved: with Save, or before "Add term…" (then even a later Cancel leaves them saved).
+        if dialog.person_id is not None and (result == QDialog.DialogCode.Accepted or dialog.saved_name):
             person_id, name = dialog.person_id, dialog.saved_name
 
             def shown() -> None:
