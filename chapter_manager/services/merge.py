@@ -884,9 +884,8 @@ def undo_merge(db: Database, batch_id: int) -> int:
                 table = tables[name]
                 conn.execute(update(table).where(table.c.id == row_id).values(**_from_json(table, before)))
         added_people = [row_id for n, row_id, before in rows if n == "people" and before is None]
-        for chunk in _chunks(added_people):
-            forget_people(conn, conn.execute(
-                select(_people.c.chapter_id, _people.c.uuid).where(_people.c.id.in_(chunk))).all())
+        forget_people(conn, [tuple(row) for chunk in _chunks(added_people) for row in conn.execute(
+            select(_people.c.chapter_id, _people.c.uuid).where(_people.c.id.in_(chunk)))])
         for name in ("merge_reviews", "event_aliases", "attendance", "pledges", "people", "events"):
             ids = [row_id for n, row_id, before in rows if n == name and before is None]
             table = tables[name]
