@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("kind", choices=LIST_KINDS)
     lst.add_argument("--search", metavar="TEXT", help=_("accent- and case-insensitive search"))
     lst.add_argument("--limit", type=_positive, default=50, metavar="N", help=_("at most N rows (0: all)"))
-    lst.add_argument("--chapter", type=_positive, metavar="ID")
+    lst.add_argument("--chapter", type=_positive, metavar="ID",
+                        help=_("the chapter (when the database holds several; see 'list chapters')"))
     lst.add_argument("--json", action="store_true", help=_("print JSON objects, one list"))
 
     check = sub.add_parser("check", help=_("check the database's integrity, schema and location"))
@@ -118,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("in a window instead of full screen, to try it out"))
     report = sub.add_parser("report", help=_("write the chapter's impact report as a PDF"))
     report.add_argument("out", metavar="OUT.pdf", help=_("the PDF file to write"))
-    report.add_argument("--chapter", type=_positive, metavar="ID")
+    report.add_argument("--chapter", type=_positive, metavar="ID",
+                        help=_("the chapter (when the database holds several; see 'list chapters')"))
     report.add_argument("--from", dest="start", type=_day, metavar="DATE",
                         help=_("first day of the period, YYYY-MM-DD (default: the current term's start)"))
     report.add_argument("--to", dest="end", type=_day, metavar="DATE",
@@ -192,7 +194,8 @@ def _add_excel_commands(sub: Any) -> None:
     export_sub = export.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser, required=True)
     roster = export_sub.add_parser("roster", help=_("the chapter's roster as an Excel workbook"))
     roster.add_argument("out", metavar="OUT.xlsx", help=_("the workbook to write"))
-    roster.add_argument("--chapter", type=_positive, metavar="ID")
+    roster.add_argument("--chapter", type=_positive, metavar="ID",
+                        help=_("the chapter (when the database holds several; see 'list chapters')"))
     roster.add_argument("--status", choices=[s.value for s in MembershipStatus],
                         help=_("only members with this status (Members and Officers sheets)"))
     roster.add_argument("--advisor", action="store_true",
@@ -213,7 +216,8 @@ def _add_excel_commands(sub: Any) -> None:
     members.add_argument("--skip-invalid", action="store_true",
                          help=_("import the good rows and leave out rows with problems"))
     members.add_argument("--sheet", metavar="NAME", help=_("the sheet of an .xlsx file"))
-    members.add_argument("--chapter", type=_positive, metavar="ID")
+    members.add_argument("--chapter", type=_positive, metavar="ID",
+                        help=_("the chapter (when the database holds several; see 'list chapters')"))
     members.add_argument("--undo", action="store_true",
                          help=_("take the chapter's last import back (no FILE needed)"))
 
@@ -456,15 +460,8 @@ def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list
             ["id", "name", "university", "city", "country"],
             rows[:limit] if limit else rows,
         )
-    from .errors import ChapterChoiceNeeded
-
-    try:
-        with db.read() as s:
-            chapter_id = resolve_chapter(s, args.chapter).id
-    except ChapterChoiceNeeded as error:
-        raise ChapterChoiceNeeded(
-            str(error) + " " + _("Add --chapter ID (see 'chapter-manager list chapters').")
-        ) from None
+    with db.read() as s:
+        chapter_id = resolve_chapter(s, args.chapter).id
     if args.kind in ("people", "members"):
         from .services.people import list_people
 
@@ -628,7 +625,6 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .errors import ChapterChoiceNeeded
     from .reports.data import ReportOptions
     from .reports.impact import build_report, write_pdf
 
@@ -639,12 +635,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
         options = ReportOptions(chapter_id=args.chapter, start=args.start, end=args.end, advisor=args.advisor)
-        try:
-            result = build_report(db, options, progress=_progress_printer())
-        except ChapterChoiceNeeded as error:
-            raise ChapterChoiceNeeded(
-                str(error) + " " + _("Add --chapter ID (see 'chapter-manager list chapters').")
-            ) from None
+        result = build_report(db, options, progress=_progress_printer())
     finally:
         db.close()
     path = write_pdf(result.pdf, Path(args.out))
@@ -734,7 +725,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         if summary.dry_run:
             sys.stdout.write(_("Preview: nothing was changed. Merging would give:") + "\n")
         elif summary.batch_id is None:
-            sys.stdout.write(_("Nothing new: these packs were merged already.") + "\n")
+            sys.stdout.write(_("Nothing new: everything in these packs is here already.") + "\n")
         else:
             sys.stdout.write(_("Merged {n} pack(s):").format(n=len(summary.packs)) + "\n")
         print_table([_("What"), _("Count")], summary.lines())
@@ -879,12 +870,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version (0) and usage errors (2)
         return int(stop.code or 0)
-    from .errors import ChapterError
+    from .errors import ChapterChoiceNeeded, ChapterError
 
     try:
         return COMMANDS[args.command](args)
     except ChapterError as error:
-        sys.stderr.write(_("Error: {message}").format(message=str(error).replace("\n", " ")) + "\n")
+        message = str(error).replace("\n", " ")
+        if isinstance(error, ChapterChoiceNeeded) and "--chapter" not in message:
+            message += " " + _("Add --chapter ID (see 'chapter-manager list chapters').")
+        sys.stderr.write(_("Error: {message}").format(message=message) + "\n")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         sys.stderr.write("\n" + _("Interrupted; the unfinished step was not saved.") + "\n")

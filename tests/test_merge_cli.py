@@ -57,7 +57,7 @@ def test_kiosk_database_signups_pack_preview_merge_again_undo(capsys, files, mon
     assert code == EXIT_OK and summary["new_people"] == 3 and summary["batch_id"] == 1
     assert summary["events"] == [{"title": "Jornada de firmas", "event_id": 1, "how": "uuid"}]
     code, out, _ = run(capsys, "--db", main_db, "merge", pack)
-    assert code == EXIT_OK and "merged already" in out
+    assert code == EXIT_OK and "here already" in out
     assert counts(capsys, main_db) == {"people": 3, "pledges": 3}
     code, out, _ = run(capsys, "--db", main_db, "merge", "--undo-last")
     assert code == EXIT_OK and "Undid the merge" in out

@@ -23,6 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:
         return int(stop.code or 0)
     if args.command == "kiosk":
+        try:  # strictly: an option the kiosk does not know is a usage error
+            args = parser.parse_args(args_list)
+        except SystemExit as stop:
+            return int(stop.code or 0)
         return _kiosk(args)
     if args.command not in GUI_COMMANDS:
         return cli.main(args_list)

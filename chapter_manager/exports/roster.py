@@ -55,7 +55,7 @@ from ..privacy import ADVISOR_HIDDEN, personal_columns
 from ..services.common import resolve_chapter
 from ..services.people import display_name
 from ..storage import Database
-from .xlsx import Column, Progress, SafeWorkbook
+from .xlsx import Column, FileProblem, Progress, SafeWorkbook
 
 __all__ = ["RosterOptions", "RosterResult", "SHEETS", "export_roster", "member_columns"]
 
@@ -460,8 +460,15 @@ def export_roster(
     options = options or RosterOptions()
     status = _status(options.status)
     path = Path(path)
+    if path.is_dir() or path.name in ("", ".", ".."):
+        raise FileProblem(_("Cannot save {path}: it is a folder; give a file name such as "
+                            "roster.xlsx.").format(path=path))
     if path.suffix.lower() != ".xlsx":
         path = path.with_name(path.name + ".xlsx") if not path.suffix else path
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():  # said now, not after the whole workbook is built
+        raise FileProblem(_("Cannot save {path}: the folder {folder} does not exist.").format(
+            path=path, folder=folder))
     report = progress or (lambda _f, _m: None)
     with db.read() as s:
         chapter_id = resolve_chapter(s, options.chapter_id).id

@@ -566,3 +566,34 @@ def test_a_disk_problem_keeps_the_form_and_says_so(qtbot, db, event, kiosk, monk
     assert kiosk.page() is kiosk.thanks and counts(db) == (1, 1, 1)
     back_to_form(qtbot, kiosk)
     assert not form.banner.isVisibleTo(kiosk)
+
+
+def test_chapter_manager_kiosk_with_an_event_refuses_a_mistyped_database_path(qapp, tmp_path, capsys):
+    """`kiosk --event ID` needs an existing database (only a blank laptop, without --event,
+    starts a new file): a typo in --db is said in one line and leaves no empty file behind."""
+    from ui.launcher import main
+
+    typo = tmp_path / "fiar.db"
+    assert main(["--db", str(typo), "kiosk", "--event", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "There is no database" in err and "Traceback" not in err
+    assert not typo.exists()
+
+
+def test_chapter_manager_kiosk_refuses_unknown_options(qapp, db, event, capsys):
+    """An option the kiosk does not know is a usage error (exit 2), not silently ignored
+    while a full-screen kiosk opens."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.kiosk import KioskWindow
+    from ui.launcher import main
+
+    def close_any_kiosk() -> None:  # were it to open, close it (no PIN set yet) so the test ends
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, KioskWindow):
+                widget.close()
+
+    QTimer.singleShot(1500, close_any_kiosk)
+    assert main(["--db", str(db.path), "kiosk", "--event", str(event.id), "--fullscreen-off"]) == 2
+    assert "--fullscreen-off" in capsys.readouterr().err

@@ -56,7 +56,10 @@ def run_kiosk(db_path: str | None, event_id: int | None, *, windowed: bool = Fal
 
     app = make_application()
     try:
-        db = open_database(Path(db_path) if db_path else None, create=True)
+        # A new file only for a blank laptop (no --event); with --event, a mistyped path is
+        # refused rather than left behind as an empty database.
+        db = open_database(Path(db_path) if db_path else None,
+                           create=db_path is None or event_id is None)
     except ChapterError as error:
         sys.stderr.write(_("Error: {message}").format(message=str(error)) + "\n")
         return EXIT_FAILURE
