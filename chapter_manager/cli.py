@@ -803,6 +803,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             if undone.deleted_since:
                 sys.stdout.write(_("{n} people it updated were deleted since; there was nothing to "
                                    "restore for them.").format(n=undone.deleted_since) + "\n")
+            if undone.kept:
+                sys.stdout.write(_("{n} people it added have signed a pledge, attended or taken a "
+                                   "role since; they were kept.").format(n=undone.kept) + "\n")
             return EXIT_OK
         table = read_table(args.file, sheet=args.sheet)
         mapping = parse_overrides(args.map, table.headers, guess_mapping(table.headers))

@@ -266,3 +266,36 @@ def test_settling_a_likely_match_forgets_the_entry_that_goes(office, kiosk, tmp_
     with office.read() as s:
         assert s.get(Person, newcomer) is None and s.get(Chapter, 1) is not None
     assert _left(_record(tmp_path / "main.db"), traces) == set()
+
+
+def test_undoing_an_import_keeps_who_has_signed_or_attended_since(tmp_path):
+    """Nothing recorded after an import is lost by undoing it: people the import added who
+    have a pledge or attendance since stay (with those records); the others go."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from chapter_manager.imports.members import undo_last_import
+    from chapter_manager.models import Person
+    from chapter_manager.services.chapters import ChapterData, create_chapter
+    from chapter_manager.services.events import EventData, check_in, create_event
+    from chapter_manager.services.people import count_people
+    from chapter_manager.services.pledges import PledgeData, count_pledges, record_pledge
+    from chapter_manager.storage import open_database
+
+    with open_database(tmp_path / "c.db") as db:
+        chapter = create_chapter(db, ChapterData(name="HeForShe UNAM", country="MX"))
+        _import(db, chapter.id, tmp_path,
+                "Nombre,Apellidos,Correo\nAna,Ruiz,ana@x.org\nBea,Soto,bea@x.org\nCarla,Díaz,carla@x.org\n")
+        with db.read() as s:
+            ids = {p.email: p.id for p in s.scalars(select(Person))}
+        record_pledge(db, ids["ana@x.org"], PledgeData(signed_at=dt.datetime.now(dt.UTC)))
+        event = create_event(db, chapter.id, EventData(title="Feria", starts_at=dt.datetime.now(dt.UTC)))
+        check_in(db, event.id, ids["bea@x.org"])
+
+        undone = undo_last_import(db, chapter.id)
+        assert (undone.removed, undone.kept) == (1, 2)
+        assert count_people(db, chapter.id) == 2
+        assert count_pledges(db, chapter.id) == 1
+        with db.read() as s:
+            assert {p.email for p in s.scalars(select(Person))} == {"ana@x.org", "bea@x.org"}

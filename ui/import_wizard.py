@@ -59,6 +59,12 @@ PREVIEW_ROWS = 20
 SHOWN_PROBLEMS = 500
 
 
+def kept_text(n: int) -> str:
+    """Why fewer people were removed than the import added."""
+    return tr("{n} people it added have signed a pledge, attended or taken a role since; "
+              "they were kept.").format(n=n)
+
+
 def deleted_since_text(n: int) -> str:
     """Why fewer people got their values back than the import updated."""
     return tr("{n} people it updated were deleted since; there was nothing to restore for them.").format(n=n)
@@ -474,6 +480,8 @@ class DonePage(QWizardPage):
                        "values back.").format(removed=undone.removed, restored=undone.restored)
         if undone.deleted_since:
             text += " " + deleted_since_text(undone.deleted_since)
+        if undone.kept:
+            text += " " + kept_text(undone.kept)
         self.text.setText(text)
 
 
@@ -542,8 +550,9 @@ def undo_import(page: ReportsPage) -> bool:
         page.inform(page.tr("Undo last import"), page.tr("There is no import to undo."))
         return False
     if not page.confirm(page.tr("Undo last import"), page.tr(
-            "Remove the {created} people the last import added (with anything recorded about them "
-            "since) and give the {updated} people it updated their previous values back?").format(
+            "Remove the {created} people the last import added and give the {updated} people it "
+            "updated their previous values back? Anyone it added who has signed a pledge, attended "
+            "or taken a role since is kept.").format(
             created=last.created, updated=last.updated)):
         return False
     db, chapter_id = page.ctx.db, page.ctx.chapter_id
@@ -557,6 +566,8 @@ def undo_import(page: ReportsPage) -> bool:
             removed=undone.removed, restored=undone.restored)
         if undone.deleted_since:
             text += " " + deleted_since_text(undone.deleted_since)
+        if undone.kept:
+            text += " " + kept_text(undone.kept)
         page.ctx.status_message.emit(text)
         page.refresh()
 

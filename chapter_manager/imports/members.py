@@ -149,6 +149,7 @@ class UndoneImport:
     removed: int  # people the import created, deleted now
     restored: int  # people the import updated, given their previous values back
     deleted_since: int = 0  # people the import updated who were deleted since: passed over
+    kept: int = 0  # people the import created who have records since (pledges, attendance…): kept
 
 
 @dataclass(frozen=True)
@@ -631,6 +632,22 @@ def last_import(db: Database, chapter_id: int) -> LastImport | None:
                           len(d.get("updated", [])), entry.uuid)
 
 
+def _people_with_records(conn: Any, ids: set[int]) -> set[int]:
+    """Those of ``ids`` that any table other than the memberships (which an import makes)
+    refers to: pledges, attendance, officer terms, forum roles, testimonies…  Found from
+    the foreign keys of the model, so a new table is covered without a change here."""
+    if not ids:
+        return set()
+    busy: set[int] = set()
+    for table in Person.metadata.sorted_tables:
+        if table is _people or table is Membership.__table__:
+            continue
+        for fk in table.foreign_keys:
+            if fk.column.table is _people and fk.column.name == "id":
+                busy.update(conn.execute(select(fk.parent).where(fk.parent.in_(sorted(ids))).distinct()).scalars())
+    return busy
+
+
 def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None = None) -> UndoneImport:
     """Take the last import back.
 
@@ -655,11 +672,18 @@ def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None
                                  "longer kept; it cannot be undone."))
         conn = s.connection()
         created = [uuid.UUID(h) for h in entry.details.get("created", [])]
-        removed = 0
+        removed = kept = 0
         for k in range(0, len(created), 500):
             chunk = created[k:k + 500]
-            removed += conn.execute(delete(_people).where(
-                _people.c.chapter_id == chapter_id, _people.c.uuid.in_(chunk))).rowcount or 0
+            ids = set(conn.execute(select(_people.c.id).where(
+                _people.c.chapter_id == chapter_id, _people.c.uuid.in_(chunk))).scalars())
+            # Someone who has signed a pledge, been checked in or taken a role since the
+            # import is kept: undoing a spreadsheet never deletes what was recorded after it.
+            busy = _people_with_records(conn, ids)
+            kept += len(busy)
+            if ids - busy:
+                removed += conn.execute(delete(_people).where(
+                    _people.c.id.in_(sorted(ids - busy)))).rowcount or 0
         db.purge_deleted_text(conn)
         restored = 0
         from ..services.derived import refresh_person_derived
@@ -689,6 +713,6 @@ def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None
             s.delete(setting)
         audit(s, AuditAction.DELETE, f"import undone: {removed} removed, {restored} restored",
               chapter_id=chapter_id, entity=ENTITY + "-undo", entity_uuid=entry.uuid,
-              details={"removed": removed, "restored": restored})
+              details={"removed": removed, "restored": restored, "kept": kept})
         s.flush()
-        return UndoneImport(removed, restored, max(0, len(entry.details.get("updated", [])) - restored))
+        return UndoneImport(removed, restored, max(0, len(entry.details.get("updated", [])) - restored), kept)
