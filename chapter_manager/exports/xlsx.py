@@ -66,15 +66,14 @@ _STARTS = re.compile(r"\x00(?:[=\-@\t\r#]|\+(?![\d ()./-]+(?:\x00|\Z)))")
 _ILLEGAL_BUT_NUL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # The same phone numbers, value by value.
 _PHONE = re.compile(r"\+[\d ()./-]+\Z")
-# Rows checked (and handed to openpyxl) together; a multiple of it is :data:`STEP`.
-BATCH = 500
+# Rows checked (and handed to openpyxl) together; the cancel flag is looked at and progress
+# reported after each batch.
+BATCH = 2_000
 _TZINFO = attrgetter("tzinfo")
 _ROW_TYPES = frozenset((list, tuple))
 # Rows read ahead to fit the column widths, and the widest a column gets.
 SAMPLE_ROWS = 300
 MAX_WIDTH = 60
-# Check for a cancel (and report progress) every so many rows.
-STEP = 2_000
 
 Progress = Callable[[float | None, str], None]
 
@@ -200,8 +199,8 @@ class SafeWorkbook:
     ) -> int:
         """Write a sheet; returns how many data rows it holds.
 
-        ``on_rows(n)`` is called every :data:`STEP` rows (and at the end) with the rows
-        written so far; cancelling raises :class:`Cancelled`.
+        ``on_rows(n)`` is called after every batch of :data:`BATCH` rows (at least once)
+        with the rows written so far; cancelling raises :class:`Cancelled`.
         """
         ws = self.wb.create_sheet(title=title[:31])
         it: Iterator[Sequence[Any]] = iter(rows)
@@ -262,9 +261,9 @@ class SafeWorkbook:
                     append(self._row(ws, list(row), title, count + 1, headers, checked, dated, wrapped))
             if self.cancel is not None and self.cancel.is_set():
                 raise Cancelled()
-            if on_rows is not None and count % STEP == 0:
+            if on_rows is not None:
                 on_rows(count)
-        if on_rows is not None:
+        if on_rows is not None and not count:
             on_rows(count)
         last = get_column_letter(max(width, 1))
         ws.auto_filter.ref = f"A1:{last}{count + 1}"
