@@ -139,10 +139,7 @@ def _plain(texts: list[Any], batch: list[Sequence[Any]], dates: Sequence[Callabl
             return False
         if len(joined) > CELL_LIMIT and max(map(len, present)) > CELL_LIMIT:
             return False
-    for get in dates:
-        if any(map(_TZINFO, filter(None, map(get, batch)))):
-            return False
-    return True
+    return not any(any(map(_TZINFO, filter(None, map(get, batch)))) for get in dates)
 
 
 class SafeWorkbook:
