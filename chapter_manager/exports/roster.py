@@ -134,11 +134,14 @@ def _kept(cols: Sequence[_Col], advisor: bool) -> tuple[list[_Col], list[int]]:
     return [cols[i] for i in keep], keep
 
 
-def _picker(keep: list[int], width: int) -> Callable[[Sequence[Any]], Sequence[Any]]:
+def _picker(keep: list[int], width: int) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """The kept columns of a row (None: all of them, the row as it is)."""
     if len(keep) == width:
-        return lambda row: row
-    get = itemgetter(*keep)
-    return lambda row: get(row)  # type: ignore[no-any-return]
+        return None
+    if len(keep) == 1:
+        one = itemgetter(keep[0])
+        return lambda row: (one(row),)
+    return itemgetter(*keep)
 
 
 def _labels(enum_cls: Any) -> dict[Any, str]:
@@ -157,6 +160,21 @@ def _text(column: Any) -> Any:
 def _raw(column: Any) -> Any:
     """An enum column read as its stored text: skips building an enum object per row."""
     return type_coerce(column, String)
+
+
+def _utc(column: Any) -> Any:
+    """A UTC moment read as a plain DateTime: no per-row decorator (naive UTC on SQLite)."""
+    return type_coerce(column, DateTime())
+
+
+def _person_name(given: str, family: str, preferred: str, family_first: bool) -> str:
+    """:func:`display_name`, with the commonest case (given and family name, in that
+    order) spelled out: a name is built for every pledge and attendance row."""
+    if preferred:
+        return preferred
+    if given and family and not family_first:
+        return f"{given} {family}"
+    return display_name(given, family, preferred, family_first)
 
 
 def _zone(name: str) -> dt.tzinfo:
@@ -229,7 +247,7 @@ class _Reader:
                 _raw(Person.affiliation), _text(Person.department), _text(Person.programme),
                 Person.year_of_study, Person.gender,
                 Person.pronouns, _raw(Membership.status), Membership.joined_on, Membership.left_on,
-                Person.do_not_disclose, Person.created_at,
+                Person.do_not_disclose, _utc(Person.created_at),
             )
             .join(Membership, Membership.person_id == Person.id)
             .where(Membership.chapter_id == self.chapter.id)
@@ -239,12 +257,14 @@ class _Reader:
             stmt = stmt.where(Membership.status == self.status)
         if self.advisor:
             stmt = stmt.where(Person.do_not_disclose.is_(False))
-        yes, no, zone = self.yes, self.no, self.zone
+        yes, no, zone, utc = self.yes, self.no, self.zone, dt.UTC
         for r in self.s.connection().execute(stmt.execution_options(yield_per=5000)):
+            added = r[17]
+            if added is not None:
+                added = (added.replace(tzinfo=utc) if added.tzinfo is None else added).astimezone(zone).date()
             yield [
                 r[1], r[2], r[3], r[4], r[5], r[6], aff[r[7]], r[8], r[9], r[10], r[11], r[12],
-                stat[r[13]], r[14], r[15], roles.get(r[0]), yes if r[16] else no,
-                r[17].astimezone(zone).date() if r[17] is not None else None,
+                stat[r[13]], r[14], r[15], roles.get(r[0]), yes if r[16] else no, added,
             ]
 
     def officers(self) -> Iterator[tuple[Any, ...]]:
@@ -309,7 +329,7 @@ class _Reader:
                 continue
             zone = zones.get(r[2]) or zones.setdefault(r[2], _zone(r[2]))
             yield (
-                r[0], _local(r[1], zone), display_name(r[4], r[5], r[6], r[7]), aff[r[8]],
+                r[0], _local(r[1], zone), _person_name(r[4], r[5], r[6], r[7]), aff[r[8]],
                 _local(r[9], zone), sources[r[10]],
             )
 
@@ -319,7 +339,7 @@ class _Reader:
             select(Event.id, Event.title).where(Event.chapter_id == self.chapter.id)).all())
         stmt = (
             select(Person.id, Person.given_names, Person.family_names, Person.preferred_name,
-                   Person.family_name_first, type_coerce(Pledge.signed_at, DateTime()),
+                   Person.family_name_first, _utc(Pledge.signed_at),
                    Pledge.utc_offset_minutes,
                    Pledge.event_id, _raw(Pledge.source), Pledge.commitment_version, Pledge.may_contact,
                    Pledge.may_publish_name, _text(Pledge.personal_commitment))
@@ -337,9 +357,14 @@ class _Reader:
             signed = r[5]
             if signed.tzinfo is not None:
                 signed = signed.astimezone(dt.UTC).replace(tzinfo=None)
-            offset = offsets.get(r[6]) or offsets.setdefault(r[6], dt.timedelta(minutes=r[6]))
+            offset = offsets.get(r[6])
+            if offset is None:
+                offset = offsets[r[6]] = dt.timedelta(minutes=r[6])
+            signed += offset
+            if signed.microsecond:
+                signed = signed.replace(microsecond=0)
             yield [
-                display_name(r[1], r[2], r[3], r[4]), (signed + offset).replace(microsecond=0),
+                _person_name(r[1], r[2], r[3], r[4]), signed,
                 titles.get(r[7]) if r[7] else None, sources[r[8]], r[9],
                 yes if r[10] else no, yes if r[11] else no, r[12],
             ]
@@ -517,7 +542,7 @@ def export_roster(
                 n = book.add_sheet(
                     title,
                     [Column(_(c.header), c.kind, c.width) for c in kept],
-                    (pick(r) for r in rows()),
+                    rows() if pick is None else map(pick, rows()),
                     on_rows=on_rows,
                     wrap=wrap,
                 )

@@ -13,8 +13,15 @@ What it guarantees, whatever the data holds:
 * the workbook is written to a temporary file beside the target, flushed to disk and
   renamed over it, so a failure (or a cancel) never leaves a half-written workbook.
 
-Rows stream through: memory stays flat however many rows a sheet has.  Column widths are
-fitted to the header and the first rows (write-only sheets need them before any row).
+Rows stream through in batches: memory stays flat however many rows a sheet has.  Column
+widths are fitted to the header and the first rows (write-only sheets need them before any
+row).
+
+Speed: openpyxl's own work per cell is most of the time, so ours is kept to a few passes in
+C per batch of :data:`BATCH` rows: the batch's texts are joined with NUL (which no value may
+hold) and two searches tell whether any value starts like a formula or an error, holds a
+character XML cannot, or is empty or too long.  Almost every batch is plain and is handed to
+openpyxl as it is; one that is not is written value by value, exactly as before.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +56,24 @@ FORMULA_START = frozenset("=+-@\t\r")
 # XML 1.0 cannot hold these (openpyxl raises IllegalCharacterError on them).
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ERRORS = frozenset(ERROR_CODES)
-# One search over a row's texts joined by newlines finds every value that may need care
-# (a formula start or "#" at the start of a value or line, an illegal control character);
-# only such rows are looked at value by value.
-_CARE = re.compile(r"(?:^|\n)(?:[=\-@\t\r#]|\+(?![\d ()./-]+(?:\n|$)))"
-                   r"|[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# A phone number in international form ("+52 55 1234 5678") is a plain text cell: it is
-# text in the file all the same, and it is written for hundreds of thousands of people.
+# A batch's texts joined by NUL (the separator, also put in front): a value that may need
+# care starts with a formula start or "#" (an error value such as "#N/A"), or with "+"
+# unless the whole value is a phone number in international form ("+52 55 1234 5678": a
+# plain text cell: it is text in the file all the same, and it is written for hundreds of
+# thousands of people), or holds a character XML cannot (NUL is counted apart).
+_SEP = "\x00"
+_STARTS = re.compile(r"\x00(?:[=\-@\t\r#]|\+(?![\d ()./-]+(?:\x00|\Z)))")
+_ILLEGAL_BUT_NUL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same phone numbers, value by value.
 _PHONE = re.compile(r"\+[\d ()./-]+\Z")
+# Rows checked (and handed to openpyxl) together; the cancel flag is looked at and progress
+# reported after each batch.
+BATCH = 2_000
+_TZINFO = attrgetter("tzinfo")
+_ROW_TYPES = frozenset((list, tuple))
 # Rows read ahead to fit the column widths, and the widest a column gets.
 SAMPLE_ROWS = 300
 MAX_WIDTH = 60
-# Check for a cancel (and report progress) every so many rows.
-STEP = 2_000
 
 Progress = Callable[[float | None, str], None]
 
@@ -93,6 +105,41 @@ class Column:
 
 _FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "id": "@"}
 _KIND_WIDTH = {"date": 12, "datetime": 17, "flag": 6, "number": 8}
+
+
+def _texts_getter(checked: Sequence[int]) -> Callable[[list[Sequence[Any]]], list[Any]]:
+    """A batch's values in the checked columns, as one list."""
+    if not checked:
+        return lambda batch: []
+    if len(checked) == 1:
+        one = itemgetter(checked[0])
+        return lambda batch: list(map(one, batch))
+    some = itemgetter(*checked)
+    return lambda batch: list(chain.from_iterable(map(some, batch)))
+
+
+def _plain(texts: list[Any], batch: list[Sequence[Any]], dates: Sequence[Callable[[Any], Any]]) -> bool:
+    """Whether a batch can go to openpyxl as it is: every text plain, every date naive.
+
+    A text is plain when it is not empty, holds no character XML cannot, is no longer than a
+    cell holds, and does not start like a formula or an error value (a phone number in
+    international form excepted).  Anything else (a number in a text column too) says no,
+    and the batch is written value by value.
+    """
+    if texts:
+        if "" in texts:
+            return False
+        present = list(filter(None, texts))
+        try:
+            joined = _SEP + _SEP.join(present)  # every value starts after a separator
+        except TypeError:  # something other than text in a text column
+            return False
+        if (joined.count(_SEP) != len(present) or _STARTS.search(joined) is not None
+                or _ILLEGAL_BUT_NUL.search(joined) is not None):
+            return False
+        if len(joined) > CELL_LIMIT and max(map(len, present)) > CELL_LIMIT:
+            return False
+    return not any(any(map(_TZINFO, filter(None, map(get, batch)))) for get in dates)
 
 
 class SafeWorkbook:
@@ -149,8 +196,8 @@ class SafeWorkbook:
     ) -> int:
         """Write a sheet; returns how many data rows it holds.
 
-        ``on_rows(n)`` is called every :data:`STEP` rows (and at the end) with the rows
-        written so far; cancelling raises :class:`Cancelled`.
+        ``on_rows(n)`` is called after every batch of :data:`BATCH` rows (at least once)
+        with the rows written so far; cancelling raises :class:`Cancelled`.
         """
         ws = self.wb.create_sheet(title=title[:31])
         it: Iterator[Sequence[Any]] = iter(rows)
@@ -187,56 +234,60 @@ class SafeWorkbook:
         ws.append(header)
 
         checked = [i for i, c in enumerate(columns) if c.kind in ("text", "id", "any")]
-        fast = bool(checked) and all(columns[i].kind in ("text", "id") for i in checked)
-        texts = itemgetter(*checked) if len(checked) > 1 else (lambda r: (r[checked[0]],))
         dated = [i for i, c in enumerate(columns) if c.kind == "datetime"]
-        wrapped = set(wrap)
+        wrapped = list(wrap)
+        # Batches are checked as a whole when every checked column holds text (an "any"
+        # column may hold numbers; wrapped texts need a styled cell each).
+        whole = not wrapped and all(columns[i].kind in ("text", "id") for i in checked)
+        texts_of = _texts_getter(checked)
+        dates = [itemgetter(i) for i in dated]
+        headers = [c.header for c in columns]
         count = 0
         append = ws.append
-        text_cell = self._text_cell
-        care = _CARE.search
-        for row in chain(sample, it):
-            count += 1
-            values = row if row.__class__ is list else list(row)
-            if fast:
-                try:
-                    joined = "\n".join(filter(None, texts(values)))
-                    needs = care(joined) is not None or len(joined) > CELL_LIMIT or "" in values
-                except TypeError:  # something other than text in a text column
-                    needs = True
+        source = chain(sample, it)
+        while batch := list(islice(source, BATCH)):
+            if not set(map(type, batch)) <= _ROW_TYPES:
+                batch = [list(row) for row in batch]
+            if whole and _plain(texts_of(batch), batch, dates):
+                for row in batch:
+                    append(row)
+                count += len(batch)
             else:
-                needs = bool(checked)
-            if needs:
-                for i in checked:
-                    v = values[i]
-                    if v.__class__ is str:
-                        if not v:
-                            values[i] = None  # an empty text is no cell at all
-                        elif (v[0] in FORMULA_START or len(v) > CELL_LIMIT or v in _ERRORS
-                              or ILLEGAL.search(v)):
-                            values[i] = text_cell(ws, v, title, count + 1, columns[i].header)
-            for i in dated:
-                v = values[i]
-                if v is not None and v.tzinfo is not None:
-                    values[i] = v.replace(tzinfo=None)
-            if wrapped:
-                for i in wrapped:
-                    v = values[i]
-                    if isinstance(v, str) and "\n" in v:
-                        cell = WriteOnlyCell(ws, value=v)
-                        cell.alignment = self._wrap
-                        values[i] = cell
-            append(values)
-            if count % STEP == 0:
-                if self.cancel is not None and self.cancel.is_set():
-                    raise Cancelled()
-                if on_rows is not None:
-                    on_rows(count)
-        if on_rows is not None:
+                for row in batch:
+                    count += 1
+                    append(self._row(ws, list(row), title, count + 1, headers, checked, dated, wrapped))
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled()
+            if on_rows is not None:
+                on_rows(count)
+        if on_rows is not None and not count:
             on_rows(count)
         last = get_column_letter(max(width, 1))
         ws.auto_filter.ref = f"A1:{last}{count + 1}"
         return count
+
+    def _row(self, ws: Any, values: list[Any], sheet: str, row: int, headers: Sequence[str],
+             checked: Sequence[int], dated: Sequence[int], wrapped: Sequence[int]) -> list[Any]:
+        """One row made safe value by value (a batch that is not plain, a small sheet)."""
+        for i in checked:
+            v = values[i]
+            if v.__class__ is str:
+                if not v:
+                    values[i] = None  # an empty text is no cell at all
+                elif (v[0] in FORMULA_START or len(v) > CELL_LIMIT or v in _ERRORS
+                      or ILLEGAL.search(v)):
+                    values[i] = self._text_cell(ws, v, sheet, row, headers[i])
+        for i in dated:
+            v = values[i]
+            if v is not None and v.tzinfo is not None:
+                values[i] = v.replace(tzinfo=None)
+        for i in wrapped:
+            v = values[i]
+            if isinstance(v, str) and "\n" in v:
+                cell = WriteOnlyCell(ws, value=v)
+                cell.alignment = self._wrap
+                values[i] = cell
+        return values
 
     def _header_text(self, text: str) -> str:
         return ILLEGAL.sub("", text)[:255]
