@@ -25,12 +25,12 @@ from ..i18n import _
 from ..models import (
     AcademicTerm,
     Affiliation,
-    Goal,
     GoalMetric,
     Person,
     Pledge,
 )
 from ..privacy import ADVISOR_HIDDEN, personal_columns
+from ..services.dashboard import pledge_goal_on
 from ..storage import Database
 from ..text import clean, fold
 from ..validation import ValidationError
@@ -185,22 +185,6 @@ def check_period(start: dt.date, end: dt.date) -> None:
         raise ValidationError({"end": _("The period cannot end before it starts.")})
 
 
-def _pledge_goal(session: Any, chapter_id: int, end: dt.date) -> Any | None:
-    """The pledge goal of the period: the one running on its last day (ending first),
-    else the one that ended last before it, else the next to start."""
-    goals = session.execute(
-        select(Goal.id, Goal.label, Goal.starts_on, Goal.ends_on).where(
-            Goal.chapter_id == chapter_id, Goal.metric == GoalMetric.PLEDGES)
-    ).all()
-    running = [g for g in goals if g.starts_on <= end <= g.ends_on]
-    if running:
-        return min(running, key=lambda g: (g.ends_on, g.starts_on, g.id))
-    ended = [g for g in goals if g.ends_on < end]
-    if ended:
-        return max(ended, key=lambda g: (g.ends_on, g.starts_on, g.id))
-    return min(goals, key=lambda g: (g.starts_on, g.ends_on, g.id), default=None)
-
-
 def _cumulative(db: Database, chapter_id: int, first: dt.date, last: dt.date) -> tuple[list[tuple[dt.date, int]], bool]:
     """Cumulative pledges from ``first`` to ``last``: per day, or per week past
     :data:`MAX_DAILY_POINTS` days."""
@@ -288,7 +272,7 @@ def gather(db: Database, options: ReportOptions, progress: Progress | None = Non
 
     step(0.2, _("Following the pledge goal…"))
     with db.read() as s:
-        goal_row = _pledge_goal(s, chapter_id, end)
+        goal_row = pledge_goal_on(s, chapter_id, end)  # the goal running on the period's last day
     goal: GoalLine | None = None
     pledge_points: list[tuple[dt.date, int]] = []
     by_week = False

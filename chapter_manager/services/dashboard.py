@@ -103,8 +103,11 @@ def _midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
 # --------------------------------------------------------------------------- pledges
 
 
-def _pledge_goal(session: Session, chapter_id: int, today: dt.date) -> Any | None:
-    """The pledge goal the dashboard follows (see the module notes), as a row."""
+def pledge_goal_on(session: Session, chapter_id: int, today: dt.date) -> Any | None:
+    """The pledge goal followed on ``today``, as a row (id, label, starts_on, ends_on): the
+    one running that day (ending first), else the one that ended last before it, else the
+    next to start.  The dashboard and the impact report (for its period's last day) both
+    follow this one."""
     goals = session.execute(
         select(Goal.id, Goal.label, Goal.starts_on, Goal.ends_on).where(
             Goal.chapter_id == chapter_id, Goal.metric == GoalMetric.PLEDGES
@@ -280,7 +283,7 @@ def dashboard_data(db: Database, chapter_id: int, *, today: dt.date | None = Non
             now = dt.datetime.now(dt.UTC)
         else:
             now = _midnight(today, zone)
-        goal_row = _pledge_goal(s, chapter_id, today)
+        goal_row = pledge_goal_on(s, chapter_id, today)
         if goal_row is not None:
             first, last = goal_row.starts_on, min(goal_row.ends_on, today)
         else:
