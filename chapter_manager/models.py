@@ -304,6 +304,9 @@ class Replicated:
     device_seq: Mapped[int]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Schema 4: how many times the row was saved.  A form remembers the version it was
+    # opened at; saving over a newer one is a conflict (services/versions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 # --------------------------------------------------------------------------- housekeeping
@@ -601,6 +604,41 @@ class Pledge(Replicated, Base):
     )
 
 
+class ConsentPurpose(LabelledEnum):
+    """What a person may agree to: being contacted, having their name published."""
+
+    CONTACT = "contact"
+    PUBLISH = "publish"
+
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        return {"contact": N_("Contact"), "publish": N_("Publish name")}
+
+
+class ConsentStatement(Replicated, Base):
+    """Schema 4: one explicit statement of consent, given or withdrawn.
+
+    A box left unticked is no statement.  The person's consent for a purpose is their
+    latest statement by ``stated_at``; where (which laptop) is ``device_id``, at which
+    event is ``event_id``, and the notice text they were shown is ``notice_version``.
+    """
+
+    __tablename__ = "consent_statements"
+    chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose))
+    given: Mapped[bool]
+    stated_at: Mapped[dt.datetime]
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
+    notice_version: Mapped[str] = mapped_column(String(32), default="")
+    source: Mapped[RecordSource] = mapped_column(_enum(RecordSource), default=RecordSource.MANUAL)
+    __table_args__ = (
+        Index("ix_consent_statements_person_purpose_stated", "person_id", "purpose", "stated_at"),
+    )
+
+
 class Goal(Replicated, Base):
     __tablename__ = "goals"
     chapter_id: Mapped[int] = mapped_column(ForeignKey("chapters.id", ondelete="CASCADE"), index=True)
@@ -693,6 +731,11 @@ class MergeReview(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
     resolution: Mapped[str | None] = mapped_column(String(16))  # "merged" | "separate"
+    # Schema 4: why the pair was queued ("name": same name at a shared event;
+    # "identifier": same email or student id but another name; "details": a sign-up
+    # offering values for fields empty here) and, for "details", the values offered.
+    reason: Mapped[str] = mapped_column(String(32), default="name", server_default="name")
+    proposed: Mapped[dict[str, object] | None] = mapped_column(JSON)
     __table_args__ = (UniqueConstraint("person_id", "candidate_id"),)
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 # Alembic revision ids, oldest first.  Schema version N is REVISIONS[N - 1].
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 SCHEMA_VERSION = len(REVISIONS)
 
 
