@@ -137,6 +137,7 @@ class EventView(_EventTimes):
     updated_at: dt.datetime
     attendance_count: int
     pledge_count: int
+    version: int = 1
 
 
 @dataclass(frozen=True)

@@ -677,8 +677,7 @@ def set_action_item_done(db: Database, item_id: int, done: bool = True) -> Actio
     with db.write() as s:
         item = get_or_fail(s, ActionItem, item_id, _("action item"))
         _set_done(item, bool(done))
-        forum = s.get(ForumSession, item.forum_id)
-        if forum is not None and s.is_modified(item):
+        if s.is_modified(item) and (forum := s.get(ForumSession, item.forum_id)) is not None:
             forum.updated_at = utcnow()  # the forum's form holds the item: a new version
         s.flush()
         return _item_view(item, _names(s, [item.owner_id]))
