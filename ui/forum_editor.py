@@ -42,6 +42,7 @@ from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import ForumFormat
 from chapter_manager.services import forums
 
+from .conflict_dialog import VersionGuard
 from .context import AppContext
 from .forms import (
     ERROR_STYLE,
@@ -349,7 +350,11 @@ class ForumDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.guard = VersionGuard(ctx, self, self.tr(
+            "This forum session was changed elsewhere since you opened this form; saving will "
+            "let you compare."))
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guard.banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
@@ -497,6 +502,7 @@ class ForumDialog(QDialog):
     # ------------------------------------------------------------------ loading
     def load(self, view: forums.ForumView) -> None:
         self.forum_id = view.id
+        self.guard.track("forum", "forum_sessions", view.id, view.version, forums.forum_data(view))
         self.setWindowTitle(self.tr("Forum session: {topic}").format(topic=view.topic))
         self.topic.setText(view.topic)
         self.topic.setCursorPosition(0)
@@ -649,7 +655,12 @@ class ForumDialog(QDialog):
             if self.forum_id is None:
                 view = forums.create_forum(self.ctx.db, self.ctx.require_chapter(), data)
             else:
-                view = forums.update_forum(self.ctx.db, self.forum_id, data)
+                db, forum_id = self.ctx.db, self.forum_id
+                view = self.guard.save(
+                    "forum", lambda d, e: forums.update_forum(db, forum_id, d, e), data,
+                    forums.forum_data)
+                if view is None:
+                    return False  # the comparison was cancelled: the form stays as typed
         except ValidationError as error:
             # The core refused the unchosen people with everything else; say it our way.
             self.show_errors(ValidationError({**error.fields, **problems}))

@@ -25,7 +25,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+
 from ..errors import ConflictError
+from ..models import Base
+from ..storage import Database
 
 D = TypeVar("D")
 
@@ -136,3 +140,11 @@ def resolve(error: ConflictError, keep_mine: Iterable[str] = ()) -> tuple[dict[s
             values[name] = mine
     return values, Expected(error.version, dict(error.theirs))
 
+
+
+def version_of(db: Database, table: str, row_id: int) -> int | None:
+    """The stored version of row ``row_id`` of ``table`` ("people", "events", …); None
+    when it is gone.  One primary-key read: what an open form checks when data changes."""
+    t = Base.metadata.tables[table]
+    with db.read() as s:
+        return s.execute(select(t.c.version).where(t.c.id == row_id)).scalar()
