@@ -127,6 +127,7 @@ class ConflictError(ChapterError):
         base: dict[str, object],
         theirs: dict[str, object],
         mine: dict[str, object],
+        labels: dict[str, str] | None = None,
     ):
         self.what = what
         self.fields = list(fields)
@@ -134,6 +135,7 @@ class ConflictError(ChapterError):
         self.base = dict(base)
         self.theirs = dict(theirs)
         self.mine = dict(mine)
+        self.labels = {f.name: f.label for f in self.fields} | dict(labels or {})
         names = [f.label for f in self.fields]
         listed = names[0] if len(names) == 1 else _("{names} and {last}").format(
             names=", ".join(names[:-1]), last=names[-1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Slot
@@ -92,7 +92,10 @@ class ConflictDialog(QDialog):
         grid.setHorizontalSpacing(16)
         headers = (self.tr("Field"), self.tr("Saved now"), self.tr("What you typed"))
         for column, text in enumerate(headers):
-            label = QLabel(f"<b>{text}</b>")
+            label = QLabel(text)
+            bold = label.font()
+            bold.setBold(True)
+            label.setFont(bold)
             label.setAccessibleName(text)
             grid.addWidget(label, 0, column)
         for row, field in enumerate(error.fields, start=1):
@@ -114,6 +117,7 @@ class ConflictDialog(QDialog):
             grid.addWidget(mine, row, 2, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
+        grid.setRowStretch(len(error.fields) + 1, 1)  # rows stay together at the top
         table = QWidget()
         table.setLayout(grid)
         scroll = QScrollArea()
@@ -127,6 +131,8 @@ class ConflictDialog(QDialog):
         self.others.setVisible(bool(self.others.text()))
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setAccessibleName(self.tr("Cancel: save nothing, back to the form"))
         self.keep_mine_button = QPushButton(self.tr("Keep &mine"))
         self.keep_mine_button.setAccessibleName(self.tr("Keep all of what you typed"))
         self.take_theirs_button = QPushButton(self.tr("Take &theirs"))
@@ -146,12 +152,12 @@ class ConflictDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.others)
         layout.addWidget(self.buttons)
-        self.resize(720, min(560, 240 + 48 * len(error.fields)))
+        self.resize(720, min(560, 190 + 30 * len(error.fields)))
 
     def _others_text(self) -> str:
         err = self.error
         conflicting = set(err.names)
-        labels = {f.name: f.label for f in err.fields}
+        labels = err.labels
         theirs, mine = [], []
         for name, value in err.mine.items():
             if name in conflicting or name not in err.base:

@@ -115,7 +115,8 @@ def reconcile(
         elif not mine_changed:
             merged[name] = theirs[name]
     if conflicts:
-        raise ConflictError(what, conflicts, version=version, base=base, theirs=theirs, mine=mine)
+        raise ConflictError(what, conflicts, version=version, base=base, theirs=theirs, mine=mine,
+                            labels=dict(labels))
     return dataclasses.replace(data, **merged) if merged else data  # type: ignore[type-var]
 
 
