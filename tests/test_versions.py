@@ -275,3 +275,41 @@ def test_two_windows_and_the_command_line_lose_nothing(tmp_path, chapter, person
     finally:
         window1.close()
         window2.close()
+
+
+def test_a_merge_and_its_undo_add_to_the_versions_they_change(tmp_path):
+    """Merges write with Core UPDATEs: a person filled in, a pledge replaced, and the
+    undo putting them back each count as a save, so an open form sees them."""
+    from merging import FAIR_DAY, copy_db, laptop, make_main, pack_of, signup
+
+    from chapter_manager.services import merge
+
+    main_db = make_main(tmp_path / "main.db")
+    kiosk = None
+    try:
+        here = signup(main_db, given="Li", family="Wei", email="li@x.org", event_id=2,
+                      when=FAIR_DAY + dt.timedelta(days=7), contact=True)
+        form = people.get_person(main_db, here.person_id)
+        data, expected = opened(form, people.person_data(form))
+        merge.export_for_kiosk(main_db, tmp_path / "template.db", 1)
+        kiosk = copy_db(tmp_path / "template.db", tmp_path / "kiosk.db", laptop(1))
+        signup(kiosk, given="Li", family="Wei", email="li@x.org", student_id="2026-7")  # earlier
+        summary = merge.merge_packs(main_db, [pack_of(kiosk, tmp_path / "k.cmpack")])
+        assert summary.pledges_replaced == 1
+        with main_db.read() as s:
+            person = s.get(Person, here.person_id)
+            assert (person.student_id, person.version) == ("2026-7", 2)
+            assert s.get(Pledge, here.pledge_id).version == 2
+        # The form opened before the merge adds its own change; the merge's stays.
+        data.notes = "volunteer"
+        saved = people.update_person(main_db, here.person_id, data, expected)
+        assert (saved.student_id, saved.notes, saved.version) == ("2026-7", "volunteer", 3)
+
+        merge.undo_merge(main_db, summary.batch_id)
+        with main_db.read() as s:
+            assert s.get(Person, here.person_id).version == 4
+            assert s.get(Pledge, here.pledge_id).version == 3
+    finally:
+        if kiosk is not None:
+            kiosk.close()
+        main_db.close()

@@ -255,14 +255,13 @@ def test_screenshot_of_the_conflict_dialog(ctx, qtbot, ana, other, tmp_path):
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.grab().save(str(tmp_path / "conflict.png"))
-    dialog.grab().save("/tmp/conflict_dialog.png")
 
 
-def test_screenshot_of_the_banner(ctx, qtbot, ana, other):
+def test_screenshot_of_the_banner(ctx, qtbot, ana, other, tmp_path):
     dialog = open_person(ctx, qtbot, ana.id)
     dialog.show()
     qtbot.waitExposed(dialog)
     save_elsewhere(other, ana.id, department="Física")
     ctx.changed("people")
     assert dialog.guard.banner.isVisible()
-    assert dialog.grab().save("/tmp/person_banner.png")
+    assert dialog.grab().save(str(tmp_path / "banner.png"))
