@@ -142,9 +142,9 @@ class ConflictError(ChapterError):
         )
         super().__init__(
             _(
-                "This {what} was changed elsewhere since the form was opened, and both "
-                "changed {fields}. Nothing was saved; compare the values and choose which "
-                "to keep."
+                "This {what} was saved elsewhere after the form was opened. Changed on both "
+                "sides: {fields}. Nothing was saved; compare the values and choose which to "
+                "keep."
             ).format(what=what, fields=listed)
         )
 

@@ -250,8 +250,12 @@ class VersionGuard(QObject):
             self.banner.hide()
             return view
 
+    def dialog(self, error: ConflictError) -> ConflictDialog:
+        """The comparison for ``error``, with this editor's way of showing values."""
+        return ConflictDialog(error, self.form, self.show)
+
     def _ask(self, error: ConflictError) -> set[str] | None:
-        dialog = ConflictDialog(error, self.form, self.show)
+        dialog = self.dialog(error)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         return dialog.keep_mine_fields()

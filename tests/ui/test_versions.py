@@ -40,13 +40,14 @@ def save_elsewhere(db, person_id, **changes):
     return people.update_person(db, person_id, data)
 
 
-def answer(qtbot, button, theirs=()):
+def answer(qtbot, button, theirs=(), guard=None):
     """An ``ask`` for the guard: the real dialog, answered by clicking like a person."""
     seen = []
 
     def ask(error):
-        dialog = ConflictDialog(error)
-        qtbot.addWidget(dialog)
+        dialog = guard.dialog(error) if guard is not None else ConflictDialog(error)
+        if guard is None:
+            qtbot.addWidget(dialog)
         seen.append(dialog)
         for name in theirs:
             dialog.theirs_buttons[name].click()
@@ -265,3 +266,57 @@ def test_screenshot_of_the_banner(ctx, qtbot, ana, other, tmp_path):
     ctx.changed("people")
     assert dialog.guard.banner.isVisible()
     assert dialog.grab().save(str(tmp_path / "banner.png"))
+
+
+def test_the_forum_comparison_names_people_and_items(ctx, qtbot, ana, other):
+    from ui.forum_editor import ForumDialog
+
+    forum = forums.create_forum(ctx.db, ctx.chapter_id, forums.ForumData(
+        topic="Care", held_on=dt.date(2026, 3, 1), facilitator_ids=[ana.id],
+        action_items=[forums.ActionItemData("Book room", owner_id=ana.id)]))
+    dialog = ForumDialog(ctx, forum.id)
+    qtbot.addWidget(dialog)
+    forums.set_action_item_done(other, forum.action_items[0].id, True)
+    dialog.actions_tab.rows[0].description.setText("Book the big room")
+    dialog.guard.ask = ask = answer(qtbot, "take_theirs_button", guard=dialog.guard)
+    assert dialog.save()
+    shown = ask.seen[0]
+    assert shown.theirs_buttons["action_items"].text() == "Book room · Ana Pérez · done"
+    assert shown.mine_buttons["action_items"].text() == "Book the big room · Ana Pérez · open"
+    assert dialog._show_value("facilitator_ids", [ana.id]) == "Ana Pérez"
+    assert forums.get_forum(other, forum.id).action_items[0].done
+
+
+def test_two_windows_and_the_command_line_interleaved(ctx, qtbot, ana, tmp_path):
+    """Window 2's form is opened first; window 1 saves, the command line imports, then
+    window 2 saves: nothing is lost, and what both changed is asked about."""
+    from chapter_manager.cli import main
+    from ui.context import AppContext
+    from ui.settings import Settings
+
+    second_db = open_database(ctx.db.path)
+    try:
+        ctx2 = AppContext(second_db, Settings(), ctx.chapter_id)
+        window2 = open_person(ctx2, qtbot, ana.id)
+        window1 = open_person(ctx, qtbot, ana.id)
+        window1.family_names.setText("Pérez López")
+        window1.student_id.setText("002")
+        assert window1.save()
+        csv = tmp_path / "members.csv"
+        csv.write_text("Given name,Family name,Email,Department\n"
+                       "Ana,Pérez López,ana@example.org,Sociología\n", encoding="utf-8")
+        assert main(["--db", str(ctx.db.path), "import", "members", str(csv),
+                     "--duplicates", "update"]) == 0
+        ctx2.changed("people")  # what reaches window 2 when another process writes
+        assert not window2.guard.banner.isHidden()
+
+        window2.family_names.setText("Perez")
+        window2.phone.setText("+52 55 1234 5678")
+        window2.guard.ask = ask = answer(qtbot, "keep_mine_button", guard=window2.guard)
+        assert window2.save()
+        assert [f.name for f in ask.seen[0].error.fields] == ["family_names"]
+        saved = people.get_person(ctx.db, ana.id)
+        assert (saved.family_names, saved.student_id, saved.department) == ("Perez", "002", "Sociología")
+        assert saved.phone
+    finally:
+        second_db.close()
