@@ -12,6 +12,7 @@ form at once if the record changed elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import enum
@@ -215,6 +216,8 @@ class VersionGuard(QObject):
         # Factory for the dialog, so tests can answer it.
         self.ask: Callable[[ConflictError], set[str] | None] = self._ask
         ctx.data_changed.connect(self.check)
+        if isinstance(parent, QDialog):  # a closed editor stops looking
+            parent.finished.connect(self.stop)
 
     def track(self, key: str, table: str, row_id: int, version: int, data: Any) -> None:
         """Remember that the form shows row ``row_id`` of ``table`` at ``version`` as ``data``."""
@@ -264,6 +267,13 @@ class VersionGuard(QObject):
         """The keys of the records whose stored version is no longer the one remembered."""
         return [key for key, (table, row_id, expected) in self._records.items()
                 if version_of(self.ctx.db, table, row_id) != expected.version]
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop following changes (the editor was closed)."""
+        self._records.clear()
+        with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
+            self.ctx.data_changed.disconnect(self.check)
 
     @Slot(str)
     def check(self, _kind: str = "") -> None:

@@ -1,9 +1,9 @@
 """The version rule: saving from a form never overwrites someone else's save silently.
 
 Every replicated row has a ``version`` that goes up by one each time the row is saved
-(the ORM's ``version_id_col``; Core UPDATEs set ``version = version + 1`` themselves).  An editor remembers
-the version and the editable values it opened with, as an :class:`Expected`, and hands
-it to the service that saves.  When the stored version is still that one, the form's
+(the ORM's ``version_id_col``; Core UPDATEs set ``version = version + 1`` themselves).
+An editor remembers the version and the editable values it opened with, as an
+:class:`Expected`, and hands it to the service that saves.  When the stored version is still that one, the form's
 values are saved.  When it is newer, someone else saved in between, and
 
 * fields changed by them (stored ≠ base) and by me (mine ≠ base) to different values
@@ -18,6 +18,7 @@ holds), so every record kind follows the same rule with the same code.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import enum
@@ -44,7 +45,7 @@ class Expected:
     @classmethod
     def of(cls, version: int, data: Any) -> Expected:
         """From a record's version and its ``*Data`` (e.g. ``people.person_data(view)``)."""
-        return cls(version, values_of(data))
+        return cls(version, copy.deepcopy(values_of(data)))  # the form may change its lists
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,6 @@ def resolve(error: ConflictError, keep_mine: Iterable[str] = ()) -> tuple[dict[s
         else:
             values[name] = mine
     return values, Expected(error.version, dict(error.theirs))
-
 
 
 def version_of(db: Database, table: str, row_id: int) -> int | None:

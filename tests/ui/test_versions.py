@@ -320,3 +320,13 @@ def test_two_windows_and_the_command_line_interleaved(ctx, qtbot, ana, tmp_path)
         assert saved.phone
     finally:
         second_db.close()
+
+
+def test_a_closed_editor_stops_looking(ctx, qtbot, ana, other):
+    dialog = open_person(ctx, qtbot, ana.id)
+    dialog.show()
+    dialog.reject()
+    save_elsewhere(other, ana.id, department="Física")
+    ctx.changed("people")
+    assert dialog.guard.banner.isHidden()
+    assert dialog.guard.changed_elsewhere() == []  # it remembers nothing any more
