@@ -105,3 +105,49 @@ class DiskFull(StorageError):
 
 class CannotOpen(StorageError):
     pass
+
+
+class ConflictError(ChapterError):
+    """Saving from a form opened before someone else saved the same record.
+
+    ``fields`` holds one :class:`~chapter_manager.services.versions.FieldConflict` per
+    field both sides changed (base, theirs, mine); ``version`` is the record's version now
+    and ``theirs`` / ``mine`` every editable value saved now and typed in the form.
+    :func:`chapter_manager.services.versions.resolve` turns a choice per field into the
+    values and the :class:`~chapter_manager.services.versions.Expected` to save again with.
+    Nothing was saved.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        fields: list,  # type: ignore[type-arg]
+        *,
+        version: int,
+        base: dict[str, object],
+        theirs: dict[str, object],
+        mine: dict[str, object],
+        labels: dict[str, str] | None = None,
+    ):
+        self.what = what
+        self.fields = list(fields)
+        self.version = version
+        self.base = dict(base)
+        self.theirs = dict(theirs)
+        self.mine = dict(mine)
+        self.labels = {f.name: f.label for f in self.fields} | dict(labels or {})
+        names = [f.label for f in self.fields]
+        listed = names[0] if len(names) == 1 else _("{names} and {last}").format(
+            names=", ".join(names[:-1]), last=names[-1]
+        )
+        super().__init__(
+            _(
+                "This {what} was saved elsewhere after the form was opened. Changed on both "
+                "sides: {fields}. Nothing was saved; compare the values and choose which to "
+                "keep."
+            ).format(what=what, fields=listed)
+        )
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]

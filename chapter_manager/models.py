@@ -39,7 +39,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from .i18n import N_
 from .types import UTCDateTime, UUIDType, utcnow
@@ -307,6 +307,13 @@ class Replicated:
     # Schema 4: how many times the row was saved.  A form remembers the version it was
     # opened at; saving over a newer one is a conflict (services/versions.py).
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:
+        # The ORM adds one to ``version`` on every UPDATE it flushes (and checks the
+        # old value in its WHERE).  Core UPDATEs of these tables set
+        # ``version = version + 1`` themselves.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- housekeeping

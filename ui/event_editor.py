@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import EventKind, EventStatus, FocusArea
 
+from .conflict_dialog import VersionGuard, show_value
 from .context import AppContext
 from .forms import EnumCombo, FieldForm, fmt_datetime
 
@@ -197,7 +198,11 @@ class EventDialog(QDialog):
         self.save_button.setDefault(True)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        self.guard = VersionGuard(ctx, self, self.tr(
+            "This event was changed elsewhere since you opened this form; saving will let you "
+            "compare."), show=self._show_value)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guard.banner)
         layout.addLayout(columns)
         layout.addStretch(1)
         layout.addWidget(buttons)
@@ -214,6 +219,7 @@ class EventDialog(QDialog):
         else:
             view = get_event(ctx.db, event_id)
             self._data = event_data(view)
+            self.guard.track("event", "events", view.id, view.version, self._data)
             self.title_edit.setText(view.title)
             self.title_edit.setCursorPosition(0)
             self.kind.set_value(view.kind)
@@ -309,6 +315,13 @@ class EventDialog(QDialog):
         """The message shown next to field ``name`` ("" when none)."""
         return self.left.error_text(name) or self.right.error_text(name)
 
+    def _show_value(self, name: str, value: object) -> str:
+        """Times as they read in the event's zone; everything else as the dialog shows it."""
+        zone = known_zone(self.timezone.currentText().strip()) or known_zone(self.chapter_zone)
+        if isinstance(value, dt.datetime) and zone is not None:
+            return fmt_datetime(value.astimezone(zone))
+        return show_value(value)
+
     def show_problem(self, error: BaseException) -> None:
         from .errors import show_error
 
@@ -316,14 +329,18 @@ class EventDialog(QDialog):
 
     @Slot()
     def save(self) -> bool:
-        from chapter_manager.services.events import create_event, update_event
+        from chapter_manager.services.events import create_event, event_data, update_event
 
         data = self.data()
         try:
             if self.event_id is None:
                 self.saved = create_event(self.ctx.db, self.ctx.require_chapter(), data)
             else:
-                self.saved = update_event(self.ctx.db, self.event_id, data)
+                db, event_id = self.ctx.db, self.event_id
+                self.saved = self.guard.save(
+                    "event", lambda d, e: update_event(db, event_id, d, e), data, event_data)
+                if self.saved is None:
+                    return False  # the comparison was cancelled: the form stays as typed
         except ValidationError as error:
             self.show_errors(error)
             return False

@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
 
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import ForumFormat
-from chapter_manager.services import forums
+from chapter_manager.services import forums, people
 
+from .conflict_dialog import VersionGuard, show_value
 from .context import AppContext
 from .forms import (
     ERROR_STYLE,
@@ -349,7 +350,11 @@ class ForumDialog(QDialog):
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.guard = VersionGuard(ctx, self, self.tr(
+            "This forum session was changed elsewhere since you opened this form; saving will "
+            "let you compare."), show=self._show_value)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guard.banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
@@ -495,8 +500,45 @@ class ForumDialog(QDialog):
                 row.id)
 
     # ------------------------------------------------------------------ loading
+    def _person_name(self, person_id: int | None) -> str:
+        if person_id is None:
+            return self.tr("anonymous")
+        try:
+            return people.get_person(self.ctx.db, person_id).display_name
+        except ChapterError:
+            return self.tr("(deleted)")
+
+    def _show_value(self, name: str, value: object) -> str:
+        """A forum's value in the conflict dialog: people and the event by name, each
+        action item and testimony with what sets it apart."""
+        if name == "event_id":
+            index = self.event_combo.findData(value) if value is not None else 0
+            return self.event_combo.itemText(index) if index >= 0 else show_value(value)
+        if name == "facilitator_ids" and isinstance(value, list):
+            return "\n".join(self._person_name(i) for i in value) or show_value(None)
+        if name == "action_items" and isinstance(value, list):
+            lines = []
+            for item in value:
+                parts = [item.description]
+                if item.owner_id is not None:
+                    parts.append(self._person_name(item.owner_id))
+                if item.due_on is not None:
+                    parts.append(self.tr("due {date}").format(date=fmt_date(item.due_on)))
+                parts.append(self.tr("done") if item.done else self.tr("open"))
+                lines.append(" · ".join(parts))
+            return "\n".join(lines) or show_value(None)
+        if name == "testimonies" and isinstance(value, list):
+            lines = []
+            for t in value:
+                who = self._person_name(t.person_id)
+                publish = self.tr("may be published") if t.consent_to_publish else self.tr("not for publication")
+                lines.append(f"{t.text} · {who} · {publish}")
+            return "\n".join(lines) or show_value(None)
+        return show_value(value)
+
     def load(self, view: forums.ForumView) -> None:
         self.forum_id = view.id
+        self.guard.track("forum", "forum_sessions", view.id, view.version, forums.forum_data(view))
         self.setWindowTitle(self.tr("Forum session: {topic}").format(topic=view.topic))
         self.topic.setText(view.topic)
         self.topic.setCursorPosition(0)
@@ -649,7 +691,12 @@ class ForumDialog(QDialog):
             if self.forum_id is None:
                 view = forums.create_forum(self.ctx.db, self.ctx.require_chapter(), data)
             else:
-                view = forums.update_forum(self.ctx.db, self.forum_id, data)
+                db, forum_id = self.ctx.db, self.forum_id
+                view = self.guard.save(
+                    "forum", lambda d, e: forums.update_forum(db, forum_id, d, e), data,
+                    forums.forum_data)
+                if view is None:
+                    return False  # the comparison was cancelled: the form stays as typed
         except ValidationError as error:
             # The core refused the unchosen people with everything else; say it our way.
             self.show_errors(ValidationError({**error.fields, **problems}))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QSpinBox, QV
 
 from chapter_manager.errors import ChapterError, ValidationError
 
+from .conflict_dialog import VersionGuard
 from .context import AppContext
 from .forms import FieldForm, OptionalDateEdit
 
@@ -18,7 +19,7 @@ class GoalDialog(QDialog):
 
     def __init__(self, ctx: AppContext, goal_id: int | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        from chapter_manager.services.goals import get_goal
+        from chapter_manager.services.goals import get_goal, goal_data
 
         self.ctx = ctx
         self.goal_id = goal_id
@@ -37,8 +38,14 @@ class GoalDialog(QDialog):
         self.ends = OptionalDateEdit(self.tr("until"))
         self.ends.set_value(dt.date.today() + dt.timedelta(days=120))
         self.form.add("ends_on", self.tr("&Ends"), self.ends)
+        self.guard = VersionGuard(ctx, self, self.tr(
+            "This goal was changed elsewhere since you opened this form; saving will let you "
+            "compare."))
+        self._metric = None
         if goal_id is not None:
             goal = get_goal(ctx.db, goal_id)
+            self._metric = goal.metric
+            self.guard.track("goal", "goals", goal.id, goal.version, goal_data(goal))
             self.label.setText(goal.label)
             self.target.setValue(goal.target)
             self.starts.set_value(goal.starts_on)
@@ -47,6 +54,7 @@ class GoalDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guard.banner)
         layout.addWidget(self.form)
         layout.addWidget(buttons)
         self.setMinimumWidth(420)
@@ -57,6 +65,7 @@ class GoalDialog(QDialog):
         from chapter_manager.services import goals
 
         data = goals.GoalData(
+            metric=self._metric or goals.GoalData.metric,
             target=self.target.value(),
             starts_on=self.starts.value(),
             ends_on=self.ends.value(),
@@ -67,7 +76,12 @@ class GoalDialog(QDialog):
             if self.goal_id is None:
                 self.saved_id = goals.create_goal(self.ctx.db, self.ctx.require_chapter(), data).id
             else:
-                self.saved_id = goals.update_goal(self.ctx.db, self.goal_id, data).id
+                db, goal_id = self.ctx.db, self.goal_id
+                saved = self.guard.save(
+                    "goal", lambda d, e: goals.update_goal(db, goal_id, d, e), data, goals.goal_data)
+                if saved is None:
+                    return False  # the comparison was cancelled: the form stays as typed
+                self.saved_id = saved.id
         except ValidationError as error:
             self.form.show_errors(error)
             return False

@@ -395,7 +395,7 @@ class MainWindow(QMainWindow):
 
         if self.ctx.chapter_id is None:
             return
-        if ChapterDialog(self.ctx.db, self.ctx.chapter_id, self).exec():
+        if ChapterDialog(self.ctx.db, self.ctx.chapter_id, self, ctx=self.ctx).exec():
             self.ctx.changed("chapters")
 
     @Slot()

@@ -36,6 +36,8 @@ from chapter_manager.errors import (
 )
 from chapter_manager.storage import Database, open_database
 
+from .conflict_dialog import VersionGuard
+from .context import AppContext
 from .forms import FieldForm, OptionalDateEdit
 from .i18n import tr
 
@@ -162,11 +164,14 @@ def _plain(error: DatabaseCorrupt) -> str:
 class ChapterDialog(QDialog):
     """Create a chapter (with an optional first pledge goal) or edit one."""
 
-    def __init__(self, db: Database, chapter_id: int | None = None, parent: QWidget | None = None):
+    def __init__(self, db: Database, chapter_id: int | None = None, parent: QWidget | None = None,
+                 ctx: AppContext | None = None):
         super().__init__(parent)
-        from chapter_manager.services.chapters import get_chapter
+        from chapter_manager.services.chapters import chapter_data, get_chapter
 
         self.db = db
+        self.guard: VersionGuard | None = None
+        self._data = None
         self.chapter_id = chapter_id
         self.created_id: int | None = None
         self.setWindowTitle(self.tr("New chapter") if chapter_id is None else self.tr("Chapter details"))
@@ -210,6 +215,13 @@ class ChapterDialog(QDialog):
             self.timezone.setCurrentText(_local_zone())
         else:
             chapter = get_chapter(db, chapter_id)
+            self._data = chapter_data(chapter)  # keeps what the form does not show
+            if ctx is not None:
+                self.guard = VersionGuard(ctx, self, self.tr(
+                    "The chapter's details were changed elsewhere since you opened this form; "
+                    "saving will let you compare."))
+                self.guard.track("chapter", "chapters", chapter.id, chapter.version, self._data)
+                layout.insertWidget(0, self.guard.banner)
             self.name.setText(chapter.name)
             self.university.setText(chapter.university)
             self.campus.setText(chapter.campus)
@@ -226,9 +238,12 @@ class ChapterDialog(QDialog):
         self.name.setFocus()
 
     def data(self):  # type: ignore[no-untyped-def]
+        import dataclasses
+
         from chapter_manager.services.chapters import ChapterData
 
-        return ChapterData(
+        return dataclasses.replace(
+            self._data or ChapterData(name=""),
             name=self.name.text(),
             university=self.university.text(),
             campus=self.campus.text(),
@@ -258,6 +273,13 @@ class ChapterDialog(QDialog):
                 self.created_id = view.id
                 if goal is not None:
                     goals.create_goal(self.db, view.id, goal)
+            elif self.guard is not None:
+                db, chapter_id = self.db, self.chapter_id
+                saved = self.guard.save(
+                    "chapter", lambda d, e: chapters.update_chapter(db, chapter_id, d, e),
+                    self.data(), chapters.chapter_data)
+                if saved is None:
+                    return  # the comparison was cancelled: the form stays as typed
             else:
                 chapters.update_chapter(self.db, self.chapter_id, self.data())
         except ValidationError as error:

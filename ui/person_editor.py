@@ -54,6 +54,7 @@ from chapter_manager.services.members import OfficerTermData, OfficerTermView
 from chapter_manager.services.people import PersonData, PersonView
 from chapter_manager.text import email_key
 
+from .conflict_dialog import VersionGuard
 from .context import AppContext
 from .errors import show_error
 from .forms import EnumCombo, FieldForm, OptionalDateEdit, fmt_date, from_qdate, to_qdate
@@ -101,12 +102,17 @@ class TermDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.guard = VersionGuard(ctx, self, self.tr(
+            "This officer term was changed elsewhere since you opened this form; saving will "
+            "let you compare."))
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guard.banner)
         layout.addWidget(self.form)
         layout.addStretch(1)
         layout.addWidget(self.buttons)
 
         if term is not None:
+            self.guard.track("term", "officer_terms", term.id, term.version, members.term_data(term))
             self.role.set_value(term.role)
             self.custom_title.setText(term.custom_title)
             self.starts_on.setDate(to_qdate(term.starts_on))
@@ -140,7 +146,12 @@ class TermDialog(QDialog):
                     data.ends_on, data.custom_title,
                 )
             else:
-                self.saved = members.update_officer_term(self.ctx.db, self.term.id, data)
+                db, term_id = self.ctx.db, self.term.id
+                self.saved = self.guard.save(
+                    "term", lambda d, e: members.update_officer_term(db, term_id, d, e), data,
+                    members.term_data)
+                if self.saved is None:
+                    return False  # the comparison was cancelled: the form stays as typed
         except ValidationError as error:
             self.form.show_errors(error)
             return False
@@ -380,7 +391,11 @@ class PersonDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
+        self.guard = VersionGuard(ctx, self, self.tr(
+            "This person was changed elsewhere since you opened this form; saving will let "
+            "you compare."))
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guard.banner)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
 
@@ -500,7 +515,11 @@ class PersonDialog(QDialog):
         view = people.get_person(self.ctx.db, person_id)
         self.person_id = view.id
         self._fill(view)
+        self.guard.track("person", "people", view.id, view.version, people.person_data(view))
         membership = members.get_membership(self.ctx.db, view.id)
+        if membership is not None:
+            self.guard.track("membership", "memberships", membership.id, membership.version,
+                             members.membership_data(membership))
         status = membership.status if membership else None
         joined = membership.joined_on if membership else None
         self.status.set_value(status)
@@ -631,8 +650,14 @@ class PersonDialog(QDialog):
                 # From here on the person exists: a second Save (after a membership problem)
                 # changes them instead of creating them again.
                 self.person_id = view.id
+                self.guard.track("person", "people", view.id, view.version, people.person_data(view))
             else:
-                view = people.update_person(db, self.person_id, data)
+                person_id = self.person_id
+                view = self.guard.save(
+                    "person", lambda d, e: people.update_person(db, person_id, d, e), data,
+                    people.person_data)
+                if view is None:
+                    return False  # the comparison was cancelled: the form stays as typed
             self.saved_name = view.display_name
         except ValidationError as error:
             self.show_errors(error)
@@ -644,7 +669,9 @@ class PersonDialog(QDialog):
             show_error(self, error, self.tr("Could not save"))
             return False
         try:
-            self._save_membership(view.id)
+            if not self._save_membership(view.id):
+                self.ctx.changed("people")
+                return False
         except ValidationError as error:
             self.show_errors(error)
             self.ctx.changed("people")
@@ -656,17 +683,35 @@ class PersonDialog(QDialog):
         self.ctx.changed("people")
         return True
 
-    def _save_membership(self, person_id: int) -> None:
+    def _save_membership(self, person_id: int) -> bool:
+        """Save the membership if it changed; False when a comparison was cancelled."""
         status = self.status.value()
         joined = self.joined_on.value() if status is not None else None
         if (status, joined) == self._loaded_membership:
-            return
+            return True
         if status is None:
             members.clear_membership(self.ctx.db, person_id)
+            self.guard.forget("membership")
         else:
             # None clears a joining date that was known; the leaving date is kept.
-            members.set_membership(self.ctx.db, person_id, status, joined_on=joined)
+            expected = self.guard.expected("membership")
+            left = expected.base.get("left_on") if expected else None
+            db = self.ctx.db
+
+            def call(d: members.MembershipData, e: object) -> members.MembershipView:
+                return members.set_membership(
+                    db, person_id, d.status, joined_on=d.joined_on,
+                    left_on=d.left_on if e is not None else members.KEEP, expected=e)  # type: ignore[arg-type]
+
+            view = self.guard.save("membership", call, members.MembershipData(status, joined, left),
+                                   members.membership_data)
+            if view is None:
+                return False  # the comparison was cancelled: the form stays as typed
+            if self.guard.expected("membership") is None:
+                self.guard.track("membership", "memberships", view.id, view.version,
+                                 members.membership_data(view))
         self._loaded_membership = (status, joined)
+        return True
 
     @Slot()
     def open_existing(self) -> None:

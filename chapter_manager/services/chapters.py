@@ -23,6 +23,7 @@ from ..validation import (
 )
 from .common import audit, get_or_fail, to_view
 from .import_undo import forget_chapter
+from .versions import Expected, reconcile
 
 
 @dataclass
@@ -53,6 +54,7 @@ class ChapterView:
     advisor_email: str
     created_at: dt.datetime
     terms: list[TermView] = field(default_factory=list)
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,29 @@ def create_chapter(db: Database, data: ChapterData) -> ChapterView:
         return _view(chapter)
 
 
-def update_chapter(db: Database, chapter_id: int, data: ChapterData) -> ChapterView:
+def field_labels() -> dict[str, str]:
+    return {"name": _("Chapter name"), "university": _("University"), "campus": _("Campus"),
+            "city": _("City"), "country": _("Country"), "timezone": _("Time zone"),
+            "founded_on": _("Founding date"), "advisor_name": _("Advisor's name"),
+            "advisor_email": _("Advisor's email")}
+
+
+def chapter_data(view: ChapterView) -> ChapterData:
+    """The editable fields of ``view``, for :func:`update_chapter`."""
+    return ChapterData(**{f: getattr(view, f) for f in ChapterData.__dataclass_fields__})
+
+
+def update_chapter(
+    db: Database, chapter_id: int, data: ChapterData, expected: Expected | None = None
+) -> ChapterView:
+    """Save the chapter's details; ``expected`` applies the version rule (:mod:`.versions`)."""
     values = _validated(data)
     with db.write() as s:
         chapter = get_or_fail(s, Chapter, chapter_id, _("chapter"))
+        merged = reconcile(data, version=chapter.version, current=chapter_data(_view(chapter)),
+                           expected=expected, what=_("chapter"), labels=field_labels())
+        if merged is not data:
+            values = _validated(merged)
         for key, value in values.items():
             setattr(chapter, key, value)
         s.flush()

@@ -47,6 +47,7 @@ from ..validation import (
 )
 from .common import audit, get_or_fail
 from .people import name_of
+from .versions import Expected, reconcile
 
 MAX_PARTNERS = 50
 
@@ -136,6 +137,7 @@ class EventView(_EventTimes):
     updated_at: dt.datetime
     attendance_count: int
     pledge_count: int
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -354,10 +356,26 @@ def create_event(db: Database, chapter_id: int, data: EventData) -> EventView:
         return _load_view(s, event.id)
 
 
-def update_event(db: Database, event_id: int, data: EventData) -> EventView:
+def field_labels() -> dict[str, str]:
+    """The event's editable fields as the form names them (for conflicts)."""
+    return {
+        "title": _("Title"), "starts_at": _("Starts"), "kind": _("Kind"),
+        "focus_area": _("Focus area"), "ends_at": _("Ends"), "timezone": _("Time zone"),
+        "venue": _("Venue"), "online_url": _("Online link"), "description": _("Description"),
+        "capacity": _("Capacity"), "partners": _("Partners"), "pledge_goal": _("Pledge goal"),
+        "status": _("Status"), "headcount": _("Headcount"),
+    }
+
+
+def update_event(
+    db: Database, event_id: int, data: EventData, expected: Expected | None = None
+) -> EventView:
+    """Save ``data`` over the event; ``expected`` applies the version rule (:mod:`.versions`)."""
     with db.write() as s:
         event = get_or_fail(s, Event, event_id, _("event"))
         chapter = get_or_fail(s, Chapter, event.chapter_id, _("chapter"))
+        data = reconcile(data, version=event.version, current=event_data(_load_view(s, event.id)),
+                         expected=expected, what=_("event"), labels=field_labels())
         values = _validated(data, chapter.timezone)
         for key, value in values.items():
             setattr(event, key, value)

@@ -50,6 +50,7 @@ from ..types import utcnow
 from ..validation import Problems, check_count, check_text, fail
 from .common import audit, get_or_fail
 from .people import name_of
+from .versions import Expected, reconcile
 
 # The version of the consent text a testimony's teller agrees to for publication.
 TESTIMONY_CONSENT_VERSION = "2024-1"
@@ -156,6 +157,7 @@ class ForumView:
     takeaways: list[str]
     action_items: list[ActionItemView]
     testimonies: list[TestimonyView]
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -452,12 +454,34 @@ def create_forum(db: Database, chapter_id: int, data: ForumData) -> ForumView:
         return _view(s, forum)
 
 
-def update_forum(db: Database, forum_id: int, data: ForumData) -> ForumView:
-    """Save a forum session; its lists become the ones in ``data`` (see the module notes)."""
+def field_labels() -> dict[str, str]:
+    """The forum's editable fields as the form names them (for conflicts)."""
+    return {
+        "topic": _("Topic"), "held_on": _("Date held"), "event_id": _("Event"),
+        "format": _("Format"), "participants_total": _("Number of participants"),
+        "participants_women": _("Number of women"), "participants_men": _("Number of men"),
+        "participants_other": _("Number of other participants"), "summary": _("Summary"),
+        "facilitator_ids": _("Facilitators"), "takeaways": _("Takeaways"),
+        "action_items": _("Action items"), "testimonies": _("Testimonies"),
+    }
+
+
+def update_forum(
+    db: Database, forum_id: int, data: ForumData, expected: Expected | None = None
+) -> ForumView:
+    """Save a forum session; its lists become the ones in ``data`` (see the module notes).
+
+    The session with its takeaways, action items and testimonies is one record for the
+    version rule (:mod:`.versions`, ``expected``): each save adds one to the session's
+    version, and so does ticking an action item done.
+    """
     with db.write() as s:
         forum = get_or_fail(s, ForumSession, forum_id, _("forum session"))
+        data = reconcile(data, version=forum.version, current=forum_data(_view(s, forum)),
+                         expected=expected, what=_("forum session"), labels=field_labels())
         values = _validated(s, forum.chapter_id, data)
         _apply(s, forum, values)
+        forum.updated_at = utcnow()  # a change of its lists alone is a new version too
         s.flush()
         return _view(s, forum)
 
@@ -549,6 +573,7 @@ def _view(session: Session, forum: ForumSession) -> ForumView:
         participants_men=forum.participants_men,
         participants_other=forum.participants_other,
         summary=forum.summary,
+        version=forum.version,
         created_at=forum.created_at,
         updated_at=forum.updated_at,
         facilitators=sorted(
@@ -652,6 +677,8 @@ def set_action_item_done(db: Database, item_id: int, done: bool = True) -> Actio
     with db.write() as s:
         item = get_or_fail(s, ActionItem, item_id, _("action item"))
         _set_done(item, bool(done))
+        if s.is_modified(item) and (forum := s.get(ForumSession, item.forum_id)) is not None:
+            forum.updated_at = utcnow()  # the forum's form holds the item: a new version
         s.flush()
         return _item_view(item, _names(s, [item.owner_id]))
 

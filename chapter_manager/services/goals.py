@@ -42,6 +42,7 @@ from ..storage import Database
 from ..validation import Problems, check_count, check_date_order, check_text, fail
 from .common import get_or_fail, to_view
 from .events import local_day_bounds
+from .versions import Expected, reconcile
 
 
 @dataclass
@@ -65,6 +66,7 @@ class GoalView:
     label: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = 1
 
     @property
     def title(self) -> str:
@@ -153,10 +155,22 @@ def create_goal(db: Database, chapter_id: int, data: GoalData) -> GoalView:
         return to_view(GoalView, goal)
 
 
-def update_goal(db: Database, goal_id: int, data: GoalData) -> GoalView:
+def field_labels() -> dict[str, str]:
+    return {"metric": _("What to count"), "target": _("Target"), "starts_on": _("From"),
+            "ends_on": _("Until"), "label": _("Label")}
+
+
+def update_goal(
+    db: Database, goal_id: int, data: GoalData, expected: Expected | None = None
+) -> GoalView:
+    """Save ``data`` over the goal; ``expected`` applies the version rule (:mod:`.versions`)."""
     values = _validated(data)
     with db.write() as s:
         goal = get_or_fail(s, Goal, goal_id, _("goal"))
+        merged = reconcile(data, version=goal.version, current=goal_data(to_view(GoalView, goal)),
+                           expected=expected, what=_("goal"), labels=field_labels())
+        if merged is not data:
+            values = _validated(merged)
         for key, value in values.items():
             setattr(goal, key, value)
         s.flush()

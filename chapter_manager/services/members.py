@@ -27,6 +27,7 @@ from ..storage import Database
 from ..validation import Problems, check_date_order, check_text, fail
 from .common import get_or_fail
 from .people import display_name, name_of
+from .versions import Expected, reconcile
 
 # --------------------------------------------------------------------------- views
 
@@ -41,6 +42,33 @@ class MembershipView:
     status: MembershipStatus
     joined_on: dt.date | None
     left_on: dt.date | None
+    version: int = 1
+
+
+@dataclass
+class MembershipData:
+    """A membership's editable fields, the shape the version rule compares."""
+
+    status: MembershipStatus | str = MembershipStatus.ACTIVE
+    joined_on: dt.date | None = None
+    left_on: dt.date | None = None
+
+
+def membership_data(view: MembershipView) -> MembershipData:
+    return MembershipData(view.status, view.joined_on, view.left_on)
+
+
+def membership_labels() -> dict[str, str]:
+    return {"status": _("Membership status"), "joined_on": _("Joined on"), "left_on": _("Left on")}
+
+
+def term_labels() -> dict[str, str]:
+    return {"person_id": _("Person"), "role": _("Role"), "starts_on": _("Start date"),
+            "ends_on": _("End date"), "custom_title": _("Title")}
+
+
+def term_data(view: OfficerTermView) -> OfficerTermData:
+    return OfficerTermData(view.person_id, view.role, view.starts_on, view.ends_on, view.custom_title)
 
 
 @dataclass
@@ -65,6 +93,7 @@ class OfficerTermView:
     custom_title: str
     starts_on: dt.date
     ends_on: dt.date | None
+    version: int = 1
 
     @property
     def title(self) -> str:
@@ -86,6 +115,7 @@ def _membership_view(m: Membership, person: Person) -> MembershipView:
         status=m.status,
         joined_on=m.joined_on,
         left_on=m.left_on,
+        version=m.version,
     )
 
 
@@ -130,12 +160,15 @@ def set_membership(
     status: MembershipStatus | str,
     joined_on: dt.date | None | _Keep = KEEP,
     left_on: dt.date | None | _Keep = KEEP,
+    expected: Expected | None = None,
 ) -> MembershipView:
     """Make ``person_id`` a member of their chapter with ``status``, or change it.
 
     ``joined_on`` / ``left_on``: a date sets it, None clears it (not known), and
     :data:`KEEP` (the default) keeps the date already stored (a new membership starts
-    with none).  The person keeps exactly one membership row.
+    with none).  The person keeps exactly one membership row.  ``expected`` (the
+    membership's version and :class:`MembershipData` when the form opened) applies the
+    version rule (:mod:`.versions`).
     """
     p = Problems()
     with p.field("status"):
@@ -150,6 +183,20 @@ def set_membership(
     with db.write() as s:
         person = get_or_fail(s, Person, person_id, _("person"))
         membership = _membership_of(s, person)
+        if membership is not None and expected is not None:
+            base = expected.base
+            wanted = reconcile(
+                MembershipData(
+                    status,
+                    base.get("joined_on") if joined_on is KEEP else joined_on,
+                    base.get("left_on") if left_on is KEEP else left_on,
+                ),
+                version=membership.version,
+                current=MembershipData(membership.status, membership.joined_on, membership.left_on),
+                expected=expected, what=_("membership"), labels=membership_labels(),
+            )
+            status = _status(wanted.status)
+            joined_on, left_on = wanted.joined_on, wanted.left_on
         joined = (membership.joined_on if membership else None) if joined_on is KEEP else joined_on
         left = (membership.left_on if membership else None) if left_on is KEEP else left_on
         check_date_order(
@@ -367,6 +414,7 @@ def _term_view(term: OfficerTerm, name: str) -> OfficerTermView:
         custom_title=term.custom_title,
         starts_on=term.starts_on,
         ends_on=term.ends_on,
+        version=term.version,
     )
 
 
@@ -389,11 +437,21 @@ def add_officer_term(
         return _term_view(term, name_of(person))
 
 
-def update_officer_term(db: Database, term_id: int, data: OfficerTermData) -> OfficerTermView:
-    """Change a term: its person (of the same chapter), role, title or dates."""
+def update_officer_term(
+    db: Database, term_id: int, data: OfficerTermData, expected: Expected | None = None
+) -> OfficerTermView:
+    """Change a term: its person (of the same chapter), role, title or dates.
+
+    ``expected`` applies the version rule (:mod:`.versions`)."""
     values = _validated_term(data)
     with db.write() as s:
         term = get_or_fail(s, OfficerTerm, term_id, _("officer term"))
+        current = OfficerTermData(term.person_id, term.role, term.starts_on, term.ends_on,
+                                  term.custom_title)
+        merged = reconcile(data, version=term.version, current=current, expected=expected,
+                           what=_("officer term"), labels=term_labels())
+        if merged is not data:
+            data, values = merged, _validated_term(merged)
         person = get_or_fail(s, Person, data.person_id, _("person"))
         if person.chapter_id != term.chapter_id:
             raise fail("person_id", _("That person belongs to another chapter."))

@@ -600,7 +600,7 @@ class _Merger:
                                merged["email"], merged["student_id"], merged["family_name_first"])
             fill.update(email_key=keys.email_key, search_text=keys.search_text, updated_at=utcnow())
             before = {k: here[k] for k in fill}
-            self.conn.execute(update(_people).where(pc.id == found).values(**fill))
+            self.conn.execute(update(_people).where(pc.id == found).values(**fill, version=pc.version + 1))
             self.changed.append(("people", found, _to_json(_people, before)))
             if fill.get("email_key"):
                 by_email[fill["email_key"]] = found
@@ -702,7 +702,7 @@ class _Merger:
         for keys, params in groups.items():
             conn.execute(
                 update(_pledges).where(pc.id == bindparam("pledge"))
-                .values({k: bindparam(f"new_{k}") for k in keys}),
+                .values({**{k: bindparam(f"new_{k}") for k in keys}, "version": pc.version + 1}),
                 params,
             )
 
@@ -882,7 +882,9 @@ def undo_merge(db: Database, batch_id: int) -> int:
         for name, row_id, before in rows:
             if before is not None:
                 table = tables[name]
-                conn.execute(update(table).where(table.c.id == row_id).values(**_from_json(table, before)))
+                conn.execute(update(table).where(table.c.id == row_id).values(
+                    **_from_json(table, before),
+                    **({"version": table.c.version + 1} if "version" in table.c else {})))
         added_people = [row_id for n, row_id, before in rows if n == "people" and before is None]
         forget_people(conn, [tuple(row) for chunk in _chunks(added_people) for row in conn.execute(
             select(_people.c.chapter_id, _people.c.uuid).where(_people.c.id.in_(chunk)))])

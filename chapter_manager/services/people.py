@@ -36,6 +36,7 @@ from ..validation import (
 )
 from .common import audit, get_or_fail, to_view
 from .import_undo import forget_people
+from .versions import Expected, reconcile
 
 
 @dataclass
@@ -83,6 +84,7 @@ class PersonView:
     updated_at: dt.datetime
     display_name: str
     membership_status: MembershipStatus | None
+    version: int = 1
 
 
 @dataclass(frozen=True)
@@ -240,11 +242,38 @@ def create_person(db: Database, chapter_id: int, data: PersonData) -> PersonView
         return _view(person)
 
 
-def update_person(db: Database, person_id: int, data: PersonData) -> PersonView:
+def field_labels() -> dict[str, str]:
+    """The person's editable fields as the form names them (for conflicts)."""
+    return {
+        "given_names": _("Given name(s)"),
+        "family_names": _("Family name(s)"),
+        "family_name_first": _("Family name first"),
+        "preferred_name": _("Preferred name"),
+        "email": _("Email"),
+        "phone": _("Phone"),
+        "student_id": _("Student id"),
+        "affiliation": _("Affiliation"),
+        "department": _("Faculty or department"),
+        "programme": _("Programme"),
+        "year_of_study": _("Year of study"),
+        "gender": _("Gender"),
+        "pronouns": _("Pronouns"),
+        "do_not_disclose": _("Do not disclose"),
+        "notes": _("Notes"),
+    }
+
+
+def update_person(
+    db: Database, person_id: int, data: PersonData, expected: Expected | None = None
+) -> PersonView:
+    """Save ``data`` over the person; ``expected`` (what the form opened with) applies
+    the version rule (:mod:`.versions`): a conflict raises ``ConflictError``."""
     with db.write() as s:
         person = get_or_fail(s, Person, person_id, _("person"))
         chapter = s.get(Chapter, person.chapter_id)
         assert chapter is not None
+        data = reconcile(data, version=person.version, current=person_data(_view(person)),
+                         expected=expected, what=_("person"), labels=field_labels())
         values = _validated(data, chapter.country)
         _refuse_duplicate(
             find_existing(s, person.chapter_id, values["email"], values["student_id"], person.id),  # type: ignore[arg-type]

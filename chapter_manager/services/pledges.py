@@ -191,6 +191,7 @@ _WITHDRAW_CONSENT = Prepared(
         may_contact=bindparam("contact"),
         may_publish_name=bindparam("publish"),
         updated_at=bindparam("now"),
+        version=_pledges.c.version + 1,
     )
 )
 
