@@ -105,3 +105,19 @@ class DiskFull(StorageError):
 
 class CannotOpen(StorageError):
     pass
+
+
+class ForeignKeysBroken(StorageError):
+    """A schema change would leave rows pointing at rows that are not there."""
+
+    def __init__(self, problems: list[tuple[str, int, str]], total: int):
+        table, rowid, parent = problems[0]
+        super().__init__(
+            _(
+                "The schema change was refused and nothing was changed: it would leave "
+                "{n} row(s) pointing at missing rows (the first is row {rowid} of {table}, "
+                "which points at {parent})."
+            ).format(n=total, rowid=rowid, table=table, parent=parent)
+        )
+        self.problems = problems
+        self.total = total

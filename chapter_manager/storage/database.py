@@ -374,6 +374,9 @@ def _open_sqlite_file(
                         "the previous version is kept at {backup}."
                     ).format(path=path, want=schema.SCHEMA_VERSION, got=reached, backup=backup_made)
                 )
+    except ChapterError:
+        engine.dispose()
+        raise
     except exc.DBAPIError as error:
         engine.dispose()
         translated = translate_error(error, path)

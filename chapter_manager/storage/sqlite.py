@@ -161,6 +161,34 @@ FTS_DROP = (
 )
 
 
+FTS_TRIGGERS = {
+    name: ddl
+    for ddl in FTS_DDL[1:]
+    for name in ("people_fts_insert", "people_fts_delete", "people_fts_update")
+    if ddl.startswith(f"CREATE TRIGGER {name} ")
+}
+
+
+def restore_search_triggers(conn: Any) -> list[str]:
+    """Create the search index's triggers again where a schema change lost them.
+
+    A revision that rebuilds ``people`` in batch mode (copy, DROP TABLE, rename) drops the
+    table's triggers with it; the index itself (keyed by ``people.id``) stays valid.
+    Returns the names of the triggers made again.
+    """
+    present = {
+        r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'trigger')"
+        ).fetchall()
+    }
+    if not {"people", FTS_TABLE} <= present:
+        return []
+    missing = [name for name in FTS_TRIGGERS if name not in present]
+    for name in missing:
+        conn.exec_driver_sql(FTS_TRIGGERS[name])
+    return missing
+
+
 def purge_search_index(conn: Any) -> None:
     """Merge the FTS index so deleted people's words leave its old segments."""
     conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
