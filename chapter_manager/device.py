@@ -38,7 +38,7 @@ def this_device() -> DeviceIdentity:
         pass
     identity = DeviceIdentity(uuid.uuid4(), name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        paths.private_folder(path.parent)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"id": str(identity.id), "name": name}), encoding="utf-8")
         os.replace(tmp, path)

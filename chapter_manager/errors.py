@@ -121,3 +121,22 @@ class ForeignKeysBroken(StorageError):
         )
         self.problems = problems
         self.total = total
+
+
+class ReadOnlyDatabase(StorageError):
+    """The database file (or its folder) cannot be written: it can only be read."""
+
+    def __init__(self, path: Path, why: str, *, upgrade: int | None = None):
+        self.path, self.why = path, why
+        if upgrade is not None:
+            message = _(
+                "{path} is read-only ({why}) and was saved with an older schema ({found}), "
+                "which would have to be upgraded before it can be read. Copy it to a folder "
+                "you can write to, or make it writable; it was not changed."
+            ).format(path=path, why=why, found=upgrade)
+        else:
+            message = _(
+                "{path} is read-only ({why}): it can be read (stats, list, check, and the "
+                "app opens it read-only) but not changed."
+            ).format(path=path, why=why)
+        super().__init__(message)

@@ -39,10 +39,42 @@ def configure_connection(dbapi_conn: sqlite3.Connection) -> None:
         dbapi_conn.execute(pragma)
 
 
-def configure_engine(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        configure_connection(dbapi_conn)
+# A connection that only reads: nothing here writes to the file (no journal mode).
+READ_ONLY_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA query_only = ON",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -32000",
+)
+
+
+def connect_read_only(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A connection that reads ``path`` and can never change it.
+
+    ``mode=ro`` first; a database in WAL mode on a read-only disk whose ``-shm`` file
+    does not exist cannot be opened that way, and is read as ``immutable`` (nobody can
+    write it there either).
+    """
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                           check_same_thread=check_same_thread)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
+    conn.isolation_level = None
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    for pragma in READ_ONLY_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def configure_engine(engine: Engine, *, read_only: bool = False) -> None:
+    if not read_only:
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            configure_connection(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -71,12 +103,7 @@ def looks_like_sqlite_bytes(head: bytes) -> bool:
 def raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A plain sqlite3 connection with our pragmas (for checks, backups and restores)."""
     if readonly:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-        )
-        conn.isolation_level = None
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        return conn
+        return connect_read_only(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         configure_connection(conn)
