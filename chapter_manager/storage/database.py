@@ -344,12 +344,12 @@ def _read_only_reason(path: Path) -> str | None:
     return None
 
 
-def _read_only_engine(path: Path) -> Engine:
+def _read_only_engine(path: Path, *, writable: bool) -> Engine:
     from sqlalchemy.pool import QueuePool
 
     engine = create_engine(
         "sqlite://",
-        creator=lambda: sq.connect_read_only(path, check_same_thread=False),
+        creator=lambda: sq.connect_read_only(path, check_same_thread=False, writable=writable),
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
@@ -418,7 +418,7 @@ def _open_sqlite_file(
         created = True
 
     if readonly and upgraded_from is None:
-        db = Database(_read_only_engine(path), path, device)
+        db = Database(_read_only_engine(path, writable=why is None), path, device)
         db.read_only, db.read_only_reason = True, why
         return db
 
@@ -453,7 +453,7 @@ def _open_sqlite_file(
     if readonly:
         # Upgraded (the file could be written, and was backed up first): read it now.
         db.close()
-        db = Database(_read_only_engine(path), path, device)
+        db = Database(_read_only_engine(path, writable=True), path, device)
         db.read_only = True
         db.report = OpenReport(created, upgraded_from, backup_made)
     return db

@@ -48,19 +48,27 @@ READ_ONLY_PRAGMAS = (
 )
 
 
-def connect_read_only(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
-    """A connection that reads ``path`` and can never change it.
+def connect_read_only(
+    path: Path, *, check_same_thread: bool = True, writable: bool = False
+) -> sqlite3.Connection:
+    """A connection that reads ``path`` and never changes it.
 
-    ``mode=ro`` first; a database in WAL mode on a read-only disk whose ``-shm`` file
-    does not exist cannot be opened that way, and is read as ``immutable`` (nobody can
-    write it there either).
+    Where the file and its folder can be written (``writable``), a plain connection with
+    ``query_only``: SQLite then removes the ``-wal`` and ``-shm`` files when the last
+    connection closes, as after any use.  Elsewhere ``mode=ro``; a database in WAL mode on
+    a read-only disk whose ``-shm`` file does not exist cannot be opened that way, and is
+    read as ``immutable`` (nobody can write it there either).
     """
     uri = path.resolve().as_uri()
-    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+    access = "rw" if writable else "ro"
+    conn = sqlite3.connect(f"{uri}?mode={access}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
                            check_same_thread=check_same_thread)
     try:
         conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
     except sqlite3.OperationalError:
+        if writable:
+            conn.close()
+            raise
         conn.close()
         conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
     conn.isolation_level = None
