@@ -127,7 +127,7 @@ class ReadOnlyDatabase(StorageError):
     """The database file (or its folder) cannot be written: it can only be read."""
 
     def __init__(self, path: Path, why: str, *, upgrade: int | None = None):
-        self.path, self.why = path, why
+        self.path, self.why, self.needs_upgrade = path, why, upgrade
         if upgrade is not None:
             message = _(
                 "{path} is read-only ({why}) and was saved with an older schema ({found}), "
