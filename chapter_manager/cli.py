@@ -309,13 +309,20 @@ def _progress_printer() -> Callable[[float, str], None] | None:
 # Commands that may create the database; the others refuse a mistyped --db path rather
 # than creating an empty database there.
 CREATING = (None, "gui", "demo")
+# Commands that only read: they open the database through connections that cannot write,
+# never create it (nor turn an empty file into one), and work on a read-only file.
+READING = ("stats", "list", "check", "report", "export")
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .storage import open_database
     from .storage.location import location_warnings
 
-    db = open_database(args.db, create=args.db is None or args.command in CREATING)
+    reading = args.command in READING
+    db = open_database(
+        args.db, create=args.db is None or args.command in CREATING, readonly=reading
+    )
+    _say_if_read_only(db)
     if db.path is not None and args.command not in ("check",):
         for warning in location_warnings(db.path):
             sys.stderr.write(_("Warning: {w}").format(w=warning) + "\n")
@@ -327,6 +334,16 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             + "\n"
         )
     return db
+
+
+def _say_if_read_only(db) -> None:  # type: ignore[no-untyped-def]
+    if db.read_only_reason:
+        sys.stderr.write(
+            _("Note: {path} is read-only ({why}); it was opened for reading only.").format(
+                path=db.location, why=db.read_only_reason
+            )
+            + "\n"
+        )
 
 
 def cmd_none(args: argparse.Namespace) -> int:
@@ -522,7 +539,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .storage.schema import SCHEMA_VERSION
 
     path = Path(args.db).expanduser() if args.db else None
-    db = open_database(path, create=path is None)
+    db = open_database(path, readonly=True)
+    _say_if_read_only(db)
     try:
         problems = db.integrity_problems()
         version = db.schema_version()
@@ -536,6 +554,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         "problems": problems,
         "schema_version": version,
         "app_schema_version": SCHEMA_VERSION,
+        "read_only": db.read_only_reason is not None,
         "warnings": warnings,
         "backups": len(backups),
         "newest_backup": str(backups[0].path) if backups else None,
@@ -849,13 +868,13 @@ COMMANDS["import"] = cmd_import
 def _log_unexpected(error: BaseException) -> Path | None:
     import traceback
 
-    from .paths import log_dir
+    from .paths import log_dir, open_private, private_folder
 
     try:
         folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         log = folder / "chapter-manager.log"
-        with log.open("a", encoding="utf-8") as fh:
+        with open_private(log, "a", encoding="utf-8") as fh:
             fh.write(f"--- {dt.datetime.now().isoformat()} chapter-manager {__version__} {sys.argv[1:]}\n")
             fh.write("".join(traceback.format_exception(error)))
         return log

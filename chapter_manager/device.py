@@ -38,9 +38,11 @@ def this_device() -> DeviceIdentity:
         pass
     identity = DeviceIdentity(uuid.uuid4(), name)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        paths.private_folder(path.parent)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"id": str(identity.id), "name": name}), encoding="utf-8")
+        tmp.unlink(missing_ok=True)
+        with paths.open_private(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"id": str(identity.id), "name": name}))
         os.replace(tmp, path)
     except OSError:
         # A read-only home still works; this session's rows get a fresh id.

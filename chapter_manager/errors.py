@@ -151,3 +151,37 @@ class ConflictError(ChapterError):
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
+
+class ForeignKeysBroken(StorageError):
+    """A schema change would leave rows pointing at rows that are not there."""
+
+    def __init__(self, problems: list[tuple[str, int, str]], total: int):
+        table, rowid, parent = problems[0]
+        super().__init__(
+            _(
+                "The schema change was refused and nothing was changed: it would leave "
+                "{n} row(s) pointing at missing rows (the first is row {rowid} of {table}, "
+                "which points at {parent})."
+            ).format(n=total, rowid=rowid, table=table, parent=parent)
+        )
+        self.problems = problems
+        self.total = total
+
+
+class ReadOnlyDatabase(StorageError):
+    """The database file (or its folder) cannot be written: it can only be read."""
+
+    def __init__(self, path: Path, why: str, *, upgrade: int | None = None):
+        self.path, self.why, self.needs_upgrade = path, why, upgrade
+        if upgrade is not None:
+            message = _(
+                "{path} is read-only ({why}) and was saved with an older schema ({found}), "
+                "which would have to be upgraded before it can be read. Copy it to a folder "
+                "you can write to, or make it writable; it was not changed."
+            ).format(path=path, why=why, found=upgrade)
+        else:
+            message = _(
+                "{path} is read-only ({why}): it can be read (stats, list, check, and the "
+                "app opens it read-only) but not changed."
+            ).format(path=path, why=why)
+        super().__init__(message)

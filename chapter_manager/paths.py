@@ -43,3 +43,43 @@ def resources_dir() -> Path:
     next to ``chapter_manager`` in site-packages (``package-data`` in pyproject.toml).
     """
     return Path(__file__).resolve().parent.parent / "resources"
+
+
+# --------------------------------------------------------------------------- private files
+
+# What the app creates holds a chapter's roster (or traces of it): readable by its owner
+# only, on a shared computer as much as on one's own.  Folders and files that already
+# exist keep the permissions they have.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` and any missing folders above it, each for its owner only."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(made, PRIVATE_DIR_MODE)  # whatever the umask
+    return Path(missing[0]) if missing else folder
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty ``path`` for its owner only (it must not exist)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+
+
+def open_private(path: Path, mode: str = "wb", **kwargs):  # type: ignore[no-untyped-def]
+    """Open ``path`` for writing, creating it for its owner only (an existing file keeps
+    its permissions)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, PRIVATE_FILE_MODE)
+    return os.fdopen(fd, mode, **kwargs)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from schema_fixtures import assert_rows_kept, copy_fixture, dump
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from chapter_manager.demo import generate_demo
-from chapter_manager.device import this_device
 from chapter_manager.models import Base
 from chapter_manager.services import browse, people, undo
 from chapter_manager.storage import open_database, schema
 from chapter_manager.storage import sqlite as sq
 from chapter_manager.storage.backups import BackupStore, check_file
-from chapter_manager.storage.database import Database, _new_engine
+from chapter_manager.storage.database import Database
 
 NEW_INDEXES = {
     "ix_pledges_person_id": ("pledges", ["person_id"]),
@@ -29,58 +26,38 @@ NEW_INDEXES = {
     "ix_people_chapter_created": ("people", ["chapter_id", "created_at"]),
     "ix_memberships_chapter_joined": ("memberships", ["chapter_id", "joined_on", "person_id"]),
 }
-TODAY = dt.date(2026, 3, 10)
-# What later revisions add (0003: merging laptops): empty tables and their indexes.
-LATER_TABLES = {"merge_batches", "merge_rows", "merge_reviews", "person_aliases", "event_aliases"}
+# What later revisions add (0003: merging laptops, 0004: consent statements): tables and
+# their indexes.
+LATER_TABLES = {"merge_batches", "merge_rows", "merge_reviews", "person_aliases", "event_aliases",
+                "consent_statements"}
 LATER_INDEXES = {
     "ix_merge_batches_chapter_id", "ix_merge_rows_batch_id", "ix_merge_reviews_batch_id",
     "ix_merge_reviews_candidate_id", "ix_merge_reviews_chapter_id", "ix_merge_reviews_person_id",
     "ix_person_aliases_person_id", "sqlite_autoindex_merge_reviews_1", "sqlite_autoindex_person_aliases_1",
     "ix_event_aliases_event_id", "sqlite_autoindex_event_aliases_1",
+    "ix_consent_statements_chapter_id", "ix_consent_statements_event_id",
+    "ix_consent_statements_person_purpose_stated", "sqlite_autoindex_consent_statements_1",
 }
 
 
 def schema_one_file(path: Path, *, analyze: str | None = None) -> Path:
-    """A chapter file as the schema-1 app left it: revision 0001 and a demo chapter.
+    """A copy of the file the schema-1 release made and filled with its demo.
 
-    ``analyze``: a table to run ANALYZE on afterwards (PRAGMA optimize at close writes
-    such statistics for some tables).
+    ``analyze``: a table to run ANALYZE on first (PRAGMA optimize at close writes such
+    statistics for some tables).
     """
-    engine = _new_engine(path)
-    schema.upgrade(engine, "0001")
-    db = Database(engine, path, this_device())
-    with db.write() as session:
-        schema.stamp_new_database(session)
-    generate_demo(db, members=120, pledges=260, events=5, forums=2, seed=7, today=TODAY)
-    db.close()
+    copy_fixture(1, path)
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
-        conn.execute("DROP TABLE IF EXISTS sqlite_stat1")  # what optimize did at close: none
+        conn.execute("DROP TABLE IF EXISTS sqlite_stat1")
         if analyze:
             conn.execute(f"ANALYZE {analyze}")
         conn.commit()
     finally:
         conn.close()
     return path
-
-
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table (but Alembic's and the statistics), in rowid order."""
-    conn = sqlite3.connect(path)
-    try:
-        tables = [
-            r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                "AND name NOT LIKE 'people_fts%' AND name != 'alembic_version' ORDER BY name"
-            )
-        ]
-        rows = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
-        rows["people_fts"] = conn.execute("SELECT rowid, search_text FROM people_fts ORDER BY rowid").fetchall()
-        return rows
-    finally:
-        conn.close()
 
 
 def indexes(path: Path) -> dict[str, tuple[str, str | None]]:
@@ -140,16 +117,17 @@ def test_a_schema_1_file_is_backed_up_then_upgraded_keeping_every_row(tmp_path: 
         # Everything still reads through the services.
         chapter_id = 1
         everyone = browse.person_ids(db, chapter_id, browse.PeopleQuery(order="created"))
-        assert len(everyone) == len(before_rows["people"])
+        assert len(everyone) == len(before_rows["people"].rows)
         assert len(browse.pledge_ids(db, chapter_id, browse.PledgeQuery(order="source"))) == len(
-            before_rows["pledges"]
+            before_rows["pledges"].rows
         )
     assert pragma(path, "user_version") == schema.SCHEMA_VERSION
     assert pragma(path, "application_id") == sq.APPLICATION_ID
-    # Only indexes were added (and, by revision 0003, empty tables): every row (and the
-    # search index) is as it was.
-    assert {t: r for t, r in dump(path).items() if t not in LATER_TABLES} == before_rows
-    assert all(not dump(path)[t] for t in LATER_TABLES)
+    # Only indexes were added (and, by later revisions, tables and columns with
+    # defaults): every row (and the search index) is as it was.
+    after_rows = dump(path)
+    assert_rows_kept(before_rows, after_rows)
+    assert set(after_rows) - set(before_rows) == LATER_TABLES
     after_indexes = indexes(path)
     assert set(after_indexes) - LATER_INDEXES == set(before_indexes) | set(NEW_INDEXES)
     for name, (table, columns) in NEW_INDEXES.items():
@@ -198,8 +176,8 @@ def test_downgrade_drops_what_the_upgrade_made(tmp_path: Path) -> None:
     rows = dump(path)
     with open_database(path) as db:
         assert db.schema_version() == schema.SCHEMA_VERSION
-    with open_database(path) as db, db.engine.begin() as conn:
-        command.downgrade(schema.alembic_config(conn), "0001")
+    with open_database(path) as db:
+        schema.downgrade(db.engine, "0001")
     assert pragma(path, "user_version") == 1
     assert indexes(path) == schema_one
     assert dump(path) == rows
@@ -207,7 +185,7 @@ def test_downgrade_drops_what_the_upgrade_made(tmp_path: Path) -> None:
     with open_database(path) as db:
         assert db.report.upgraded_from == 1
         assert schema_differences(db.engine) == []
-    assert {t: r for t, r in dump(path).items() if t not in LATER_TABLES} == rows
+    assert_rows_kept(rows, dump(path))
     assert pragma(path, "user_version") == schema.SCHEMA_VERSION
 
 

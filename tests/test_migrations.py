@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -119,8 +118,7 @@ def test_a_new_database_from_open_database_matches_the_models(tmp_path: Path) ->
 
 def test_downgrade_to_base_and_back_gives_the_same_schema(engine: Engine) -> None:
     schema.upgrade(engine)
-    with engine.begin() as conn:
-        command.downgrade(schema.alembic_config(conn), "base")
+    schema.downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     schema.upgrade(engine)
     assert schema_differences(engine) == []
@@ -181,6 +179,5 @@ def test_downgrading_one_revision_at_a_time_counts_down(engine: Engine) -> None:
     schema.upgrade(engine)
     for position in range(len(schema.REVISIONS), 0, -1):
         target = schema.REVISIONS[position - 2] if position > 1 else "base"
-        with engine.begin() as conn:
-            command.downgrade(schema.alembic_config(conn), target)
+        schema.downgrade(engine, target)
         assert user_version(engine) == position - 1

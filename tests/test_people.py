@@ -93,8 +93,17 @@ def test_same_email_in_another_chapter_is_another_person(db, chapter):
     from chapter_manager.services.chapters import ChapterData, create_chapter
 
     other = create_chapter(db, ChapterData(name="HeForShe IPN", country="MX"))
-    people.create_person(db, chapter.id, PersonData(given_names="Ana", email="ana@x.org"))
-    people.create_person(db, other.id, PersonData(given_names="Ana", email="ana@x.org"))
+    here = people.create_person(db, chapter.id, PersonData(given_names="Ana", email="ana@x.org"))
+    there = people.create_person(db, other.id, PersonData(given_names="Ana", email="ana@x.org"))
+    assert here.id != there.id
+    assert (here.chapter_id, there.chapter_id) == (chapter.id, other.id)
+    # Each chapter sees its own Ana only, and still refuses a second one of its own.
+    assert [p.id for p in people.search_people(db, chapter.id, "ana@x.org")] == [here.id]
+    assert [p.id for p in people.search_people(db, other.id, "ana@x.org")] == [there.id]
+    for chapter_id, existing in ((chapter.id, here), (other.id, there)):
+        with pytest.raises(DuplicateError) as err:
+            people.create_person(db, chapter_id, PersonData(given_names="Ana B", email="ana@x.org"))
+        assert err.value.existing_id == existing.id
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -65,20 +66,55 @@ def demo_db(tmp_path, capsys):
     return path
 
 
-def test_figures_equal_stats_json(demo_db, tmp_path, capsys):
+def counted(path: str) -> dict[str, int]:
+    """The figures counted straight from the file with plain SQL, apart from the app's code."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        [(chapter,)] = conn.execute("SELECT id FROM chapters").fetchall()
+
+        def one(sql: str) -> int:
+            return int(conn.execute(sql, {"c": chapter}).fetchone()[0])
+
+        return {
+            "pledges": one("SELECT count(*) FROM pledges WHERE chapter_id = :c"),
+            "members": one("SELECT count(*) FROM memberships WHERE chapter_id = :c"),
+            "active": one("SELECT count(*) FROM memberships WHERE chapter_id = :c AND status = 'active'"),
+            "events_held": one("SELECT count(*) FROM events WHERE chapter_id = :c AND status = 'held'"),
+            "attendance": one("SELECT count(*) FROM attendance a JOIN events e ON e.id = a.event_id "
+                              "WHERE e.chapter_id = :c"),
+            "headcount": one(
+                "SELECT coalesce(sum(max(e.headcount - (SELECT count(*) FROM attendance a "
+                "WHERE a.event_id = e.id), 0)), 0) FROM events e WHERE e.chapter_id = :c"
+            ),
+            "forums": one("SELECT count(*) FROM forum_sessions WHERE chapter_id = :c"),
+        }
+    finally:
+        conn.close()
+
+
+def test_figures_equal_stats_json_and_the_files_own_counts(demo_db, tmp_path, capsys):
     out = tmp_path / "report.pdf"
     code, stdout, err = run(capsys, "--db", demo_db, "report", str(out))
     assert code == 0, err
     assert "report" in stdout and out.exists()
     stats = json.loads(run(capsys, "--db", demo_db, "stats", "--json")[1])
     text = pdf_text(out)
-    assert _number(text, "Pledges")[-1] == stats["pledges"]
-    assert _number(text, "New members")[-1] == stats["members"]
-    assert _number(text, "Active members now")[-1] == stats["members_by_status"]["active"]
-    assert _number(text, "Events held")[-1] == stats["events_held"]
-    assert _number(text, "Attendance (named check-ins)")[-1] == stats["attendance"]
-    assert _number(text, "More people counted at the door")[-1] == stats["headcount"]
-    assert _number(text, "Forums held")[-1] == stats["forums"]
+    # Both the report and `stats` take their figures from services.stats; the file's own
+    # counts, made here without it, are what both must show.
+    truth = counted(demo_db)
+    assert all(truth.values()), truth  # the demo has some of each, so a zero cannot pass
+    assert {
+        "pledges": stats["pledges"], "members": stats["members"],
+        "active": stats["members_by_status"]["active"], "events_held": stats["events_held"],
+        "attendance": stats["attendance"], "headcount": stats["headcount"], "forums": stats["forums"],
+    } == truth
+    assert _number(text, "Pledges")[-1] == truth["pledges"]
+    assert _number(text, "New members")[-1] == truth["members"]
+    assert _number(text, "Active members now")[-1] == truth["active"]
+    assert _number(text, "Events held")[-1] == truth["events_held"]
+    assert _number(text, "Attendance (named check-ins)")[-1] == truth["attendance"]
+    assert _number(text, "More people counted at the door")[-1] == truth["headcount"]
+    assert _number(text, "Forums held")[-1] == truth["forums"]
     goal = next(g for g in stats["goals"] if g["metric"] == "pledges")
     assert f"{goal['current']:,} of {goal['target']:,} pledges, {goal['percent']:g} %" in text
     if goal["projected_date"]:

@@ -7,7 +7,6 @@ Several tests pin bugs found in review and fixed since.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import shutil
@@ -32,8 +31,6 @@ from chapter_manager.services.pledges import PledgeData, list_pledges, sign_up
 from chapter_manager.storage import open_database
 from chapter_manager.text import search_tokens
 
-HAS_DEMO = importlib.util.find_spec("chapter_manager.demo") is not None
-needs_demo = pytest.mark.skipif(not HAS_DEMO, reason="chapter_manager/demo.py not written yet")
 TOTALS = ("people", "members", "events", "forums", "attendance", "pledges")
 
 
@@ -382,7 +379,6 @@ def test_disk_full_during_backup_is_one_line_and_leaves_no_partial_file(tmp_path
         db.close()
 
 
-@needs_demo
 def test_locked_database_gives_one_busy_line_after_the_busy_timeout(capsys, monkeypatch, dbfile):
     from chapter_manager.storage import sqlite as sq
 

@@ -633,7 +633,11 @@ def test_writing_to_a_read_only_file_says_so(tmp_path: Path) -> None:
     path = make_db(tmp_path / "chapter.db")
     path.chmod(0o444)
     try:
-        with open_database(path) as db:
+        # Opening it to write says at once that it can only be read ...
+        with pytest.raises(StorageError, match="read-only"):
+            open_database(path)
+        # ... and opened to read, a write says it was not saved.
+        with open_database(path, readonly=True) as db:
             with pytest.raises(StorageError, match="read-only") as info, db.write() as s:
                 s.add(Setting(key="never", value="saved"))
             assert "Nothing was saved" in str(info.value)

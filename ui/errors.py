@@ -23,13 +23,13 @@ from .i18n import tr
 
 def log_unexpected(error: BaseException) -> Path | None:
     """Write ``error`` with its traceback to the log; return the log's path."""
-    from chapter_manager.paths import log_dir
+    from chapter_manager.paths import log_dir, open_private, private_folder
 
     try:
         folder = log_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         log = folder / "chapter-manager.log"
-        with log.open("a", encoding="utf-8") as fh:
+        with open_private(log, "a", encoding="utf-8") as fh:
             fh.write(f"--- {dt.datetime.now().isoformat()} chapter-manager {__version__} (app)\n")
             fh.write("".join(traceback.format_exception(error)))
         return log

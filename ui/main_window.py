@@ -247,8 +247,17 @@ class MainWindow(QMainWindow):
         db = self.ctx.db
         self.file_label.setText(tr("Database: {path}").format(path=db.location))
         self.file_label.setToolTip(db.location)
+        if db.read_only_reason:
+            self.file_label.setText(
+                tr("Database: {path} (read-only: {why}; changes cannot be saved)").format(
+                    path=db.location, why=db.read_only_reason
+                )
+            )
         self.setWindowFilePath(str(db.path) if db.path else "")
-        self.setWindowTitle(tr("Chapter Manager") + (f" — {db.path.name}" if db.path else ""))
+        title = tr("Chapter Manager") + (f" — {db.path.name}" if db.path else "")
+        if db.read_only_reason:
+            title += " " + tr("(read-only)")
+        self.setWindowTitle(title)
         self.backup_label.setText(self._backup_text())
 
     def _backup_text(self) -> str:

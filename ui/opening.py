@@ -32,6 +32,7 @@ from chapter_manager.errors import (
     DatabaseCorrupt,
     DatabaseTooNew,
     NotAChapterDatabase,
+    ReadOnlyDatabase,
     ValidationError,
 )
 from chapter_manager.storage import Database, open_database
@@ -79,7 +80,14 @@ def open_interactively(
     """
     while True:
         try:
-            db = open_database(path, create=create)
+            try:
+                db = open_database(path, create=create)
+            except ReadOnlyDatabase as error:
+                if error.needs_upgrade is not None:
+                    raise
+                # A file on a read-only disk (or not ours to change) is opened to read; the
+                # window says so, and a change says it cannot be saved.
+                db = open_database(path, readonly=True)
         except DatabaseCorrupt as error:
             buttons = []
             if error.newest_backup is not None:

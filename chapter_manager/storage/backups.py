@@ -155,7 +155,7 @@ class BackupStore:
         now = dt.datetime.now(dt.UTC)
         name = f"{self.stem}-{now.strftime(_TS)}-{reason}.db"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            paths.private_folder(self.folder)
         except OSError as error:
             raise StorageError(
                 _("The backup folder {folder} could not be created: {err}").format(
@@ -186,6 +186,7 @@ def copy_database(source: sqlite3.Connection, target: Path) -> None:
     try:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        paths.create_private_file(tmp)  # the copy holds the roster: its owner's only
         sq.backup_into(source, tmp)
         problems, _version = check_file(tmp)
         if problems:
@@ -282,7 +283,7 @@ def _set_current_aside(db_path: Path, store: BackupStore) -> Path:
         finally:
             conn.close()
     # Unreadable or damaged: move the files themselves aside, untouched.
-    store.folder.mkdir(parents=True, exist_ok=True)
+    paths.private_folder(store.folder)
     stamp = dt.datetime.now(dt.UTC).strftime(_TS)
     aside = store.folder / f"{store.stem}-{stamp}-damaged.db.keep"
     for suffix in ("", "-wal", "-shm"):

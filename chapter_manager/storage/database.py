@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import threading
 import uuid
@@ -34,6 +35,7 @@ from ..errors import (
     DatabaseTooNew,
     DiskFull,
     NotAChapterDatabase,
+    ReadOnlyDatabase,
     StorageError,
 )
 from ..i18n import _
@@ -65,6 +67,10 @@ class Database:
         self.path = path
         self.device = device
         self.report = OpenReport()
+        #: Opened for reading only (the commands that only read, or a file that cannot be
+        #: written); ``read_only_reason`` says why the file cannot be written, if it cannot.
+        self.read_only = False
+        self.read_only_reason: str | None = None
         self._writer = engine.execution_options(**{sq.WRITE_OPTION: True})
         self._closed = False
         self._lock = threading.Lock()
@@ -184,7 +190,7 @@ class Database:
 
     def backup_if_due(self, max_age: dt.timedelta = dt.timedelta(hours=12)) -> Path | None:
         """Take an automatic backup when the newest one is older than ``max_age``."""
-        if self.path is None:
+        if self.path is None or self.read_only:
             return None
         newest = self.backups.list()[:1]
         if newest and utcnow() - newest[0].taken_at < max_age:
@@ -201,7 +207,7 @@ class Database:
         if self._closed:
             return
         self._closed = True
-        if self.is_sqlite:
+        if self.is_sqlite and not self.read_only:
             with contextlib.suppress(Exception), self.raw_sqlite() as conn:
                 conn.execute("PRAGMA optimize")
         self.engine.dispose()
@@ -265,12 +271,19 @@ def open_database(
     create: bool = True,
     device: DeviceIdentity | None = None,
     quick_check: bool = True,
+    readonly: bool = False,
 ) -> Database:
     """Open (or create) the chapter database at a path or SQLAlchemy URL.
 
     ``None`` opens the default database (``CHAPTER_MANAGER_DB`` or the user's data
     folder).  Raises a :class:`StorageError` subclass with a clear message when the file
     cannot be used; the file is never changed in that case.
+
+    Without ``create`` a missing or empty file (zero bytes, or SQLite with no tables) is
+    refused and left as it is.  ``readonly`` (the commands that only read) never creates
+    a file and reads through connections that cannot write; a file that cannot be
+    written (read-only file, folder or disk) can only be opened that way, and
+    :class:`ReadOnlyDatabase` says so otherwise.
     """
     device = device or this_device()
     if target is None:
@@ -278,7 +291,10 @@ def open_database(
     if _is_url(target):
         return _open_url(str(target), device)
     path = Path(target).expanduser().absolute()
-    return _open_sqlite_file(path, create=create, device=device, quick_check=quick_check)
+    return _open_sqlite_file(
+        path, create=create and not readonly, device=device, quick_check=quick_check,
+        readonly=readonly,
+    )
 
 
 def _open_url(url: str, device: DeviceIdentity) -> Database:
@@ -317,8 +333,35 @@ def _new_engine(path: Path) -> Engine:
     return engine
 
 
+def _read_only_reason(path: Path) -> str | None:
+    """Why an existing database file cannot be written, or None when it can."""
+    if not os.access(path, os.W_OK):
+        return _("the file cannot be written to")
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        # SQLite needs to create the -wal and -shm files beside the database.
+        return _("its folder cannot be written to")
+    return None
+
+
+def _read_only_engine(path: Path, *, writable: bool) -> Engine:
+    from sqlalchemy.pool import QueuePool
+
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: sq.connect_read_only(path, check_same_thread=False, writable=writable),
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+        pool_use_lifo=True,
+    )
+    sq.configure_engine(engine, read_only=True)
+    return engine
+
+
 def _open_sqlite_file(
-    path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True
+    path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True,
+    readonly: bool = False,
 ) -> Database:
     try:
         is_dir, exists = path.is_dir(), path.exists()
@@ -342,14 +385,30 @@ def _open_sqlite_file(
             ) from error
         if kind is False:
             raise NotAChapterDatabase(path, _("it is not a database file"))
+        why = _read_only_reason(path)
+        if why is not None and not readonly:
+            raise ReadOnlyDatabase(path, why)
         created = kind is None
         if not created:
-            upgraded_from, backup_made = _check_existing(path, quick_check=quick_check)
+            upgraded_from, backup_made = _check_existing(
+                path, quick_check=quick_check, read_only_reason=why
+            )
             if upgraded_from == _EMPTY:
                 created, upgraded_from = True, None
+        if created and not create:
+            # An empty file is not made into a database by a command that was not asked to.
+            raise CannotOpen(
+                _("{path} is empty: it holds no chapter database. It was left as it is.").format(
+                    path=path
+                )
+            )
     else:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            paths.private_folder(path.parent)
+            # SQLite gives the -wal and -shm files the database file's permissions.
+            paths.create_private_file(path)
+        except FileExistsError:
+            pass  # made by another process meanwhile: opened as it is
         except OSError as error:
             raise CannotOpen(
                 _("The folder for {path} could not be created: {err}").format(
@@ -357,6 +416,11 @@ def _open_sqlite_file(
                 )
             ) from error
         created = True
+
+    if readonly and upgraded_from is None:
+        db = Database(_read_only_engine(path, writable=why is None), path, device)
+        db.read_only, db.read_only_reason = True, why
+        return db
 
     engine = _new_engine(path)
     db = Database(engine, path, device)
@@ -374,6 +438,9 @@ def _open_sqlite_file(
                         "the previous version is kept at {backup}."
                     ).format(path=path, want=schema.SCHEMA_VERSION, got=reached, backup=backup_made)
                 )
+    except ChapterError:
+        engine.dispose()
+        raise
     except exc.DBAPIError as error:
         engine.dispose()
         translated = translate_error(error, path)
@@ -383,6 +450,12 @@ def _open_sqlite_file(
             _("{path} could not be prepared: {err}").format(path=path, err=error.orig)
         ) from error
     db.report = OpenReport(created, upgraded_from, backup_made)
+    if readonly:
+        # Upgraded (the file could be written, and was backed up first): read it now.
+        db.close()
+        db = Database(_read_only_engine(path, writable=True), path, device)
+        db.read_only = True
+        db.report = OpenReport(created, upgraded_from, backup_made)
     return db
 
 
@@ -395,7 +468,9 @@ _EMPTY = -1  # an SQLite file with no tables at all: made anew
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
 
-def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path | None]:
+def _check_existing(
+    path: Path, *, quick_check: bool, read_only_reason: str | None = None
+) -> tuple[int | None, Path | None]:
     """Refuse a file we must not open; back up one that needs upgrading.
 
     Returns (the schema it was at if it needs an upgrade, the backup made first).
@@ -405,7 +480,10 @@ def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path 
     try:
         # No pragmas here: a file we refuse must stay exactly as it was (setting WAL
         # would rewrite its header).
-        conn = sqlite3.connect(str(path), timeout=sq.BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        if read_only_reason is not None:
+            conn = sq.connect_read_only(path)
+        else:
+            conn = sqlite3.connect(str(path), timeout=sq.BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     except sqlite3.Error as error:
         raise CannotOpen(_("{path} could not be opened: {err}").format(path=path, err=error)) from error
     try:
@@ -431,6 +509,8 @@ def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path 
             raise DatabaseTooNew(path, version, schema.SCHEMA_VERSION)
         if version == schema.SCHEMA_VERSION:
             return None, None
+        if read_only_reason is not None and version > 0:
+            raise ReadOnlyDatabase(path, read_only_reason, upgrade=version)
         backup = BackupStore.for_database(path).create(conn, reason="pre-upgrade")
         return version, backup
     finally:

@@ -43,6 +43,7 @@ from sqlalchemy.engine import Engine
 
 from ..errors import ChapterError
 from ..i18n import _
+from ..paths import open_private, private_folder
 from ..types import utcnow
 from . import schema
 from . import sqlite as sq
@@ -204,8 +205,9 @@ def write_pack(
         fields["sha256"] = digest.hexdigest()
         partial = out.with_name(out.name + ".partial")
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with partial.open("wb") as dst, payload.open("rb") as src:
+            private_folder(out.parent)
+            partial.unlink(missing_ok=True)
+            with open_private(partial, "wb") as dst, payload.open("rb") as src:
                 dst.write(MAGIC)
                 dst.write(_canonical(fields) + b"\n")
                 shutil.copyfileobj(src, dst, 1 << 20)

@@ -39,10 +39,50 @@ def configure_connection(dbapi_conn: sqlite3.Connection) -> None:
         dbapi_conn.execute(pragma)
 
 
-def configure_engine(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        configure_connection(dbapi_conn)
+# A connection that only reads: nothing here writes to the file (no journal mode).
+READ_ONLY_PRAGMAS = (
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA query_only = ON",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -32000",
+)
+
+
+def connect_read_only(
+    path: Path, *, check_same_thread: bool = True, writable: bool = False
+) -> sqlite3.Connection:
+    """A connection that reads ``path`` and never changes it.
+
+    Where the file and its folder can be written (``writable``), a plain connection with
+    ``query_only``: SQLite then removes the ``-wal`` and ``-shm`` files when the last
+    connection closes, as after any use.  Elsewhere ``mode=ro``; a database in WAL mode on
+    a read-only disk whose ``-shm`` file does not exist cannot be opened that way, and is
+    read as ``immutable`` (nobody can write it there either).
+    """
+    uri = path.resolve().as_uri()
+    access = "rw" if writable else "ro"
+    conn = sqlite3.connect(f"{uri}?mode={access}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                           check_same_thread=check_same_thread)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+    except sqlite3.OperationalError:
+        if writable:
+            conn.close()
+            raise
+        conn.close()
+        conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=check_same_thread)
+    conn.isolation_level = None
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    for pragma in READ_ONLY_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def configure_engine(engine: Engine, *, read_only: bool = False) -> None:
+    if not read_only:
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            configure_connection(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -71,12 +111,7 @@ def looks_like_sqlite_bytes(head: bytes) -> bool:
 def raw_connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A plain sqlite3 connection with our pragmas (for checks, backups and restores)."""
     if readonly:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
-        )
-        conn.isolation_level = None
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        return conn
+        return connect_read_only(path)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         configure_connection(conn)
@@ -159,6 +194,34 @@ FTS_DROP = (
     "DROP TRIGGER IF EXISTS people_fts_insert",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 )
+
+
+FTS_TRIGGERS = {
+    name: ddl
+    for ddl in FTS_DDL[1:]
+    for name in ("people_fts_insert", "people_fts_delete", "people_fts_update")
+    if ddl.startswith(f"CREATE TRIGGER {name} ")
+}
+
+
+def restore_search_triggers(conn: Any) -> list[str]:
+    """Create the search index's triggers again where a schema change lost them.
+
+    A revision that rebuilds ``people`` in batch mode (copy, DROP TABLE, rename) drops the
+    table's triggers with it; the index itself (keyed by ``people.id``) stays valid.
+    Returns the names of the triggers made again.
+    """
+    present = {
+        r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'trigger')"
+        ).fetchall()
+    }
+    if not {"people", FTS_TABLE} <= present:
+        return []
+    missing = [name for name in FTS_TRIGGERS if name not in present]
+    for name in missing:
+        conn.exec_driver_sql(FTS_TRIGGERS[name])
+    return missing
 
 
 def purge_search_index(conn: Any) -> None:

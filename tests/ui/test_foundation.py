@@ -317,3 +317,46 @@ def test_opening_the_app_on_a_new_path_creates_the_database(tmp_path, qtbot, mon
     assert asked == ["ChapterDialog"]  # a new database starts by asking for its chapter
     assert window.pages["dashboard"].pages.currentWidget() is window.pages["dashboard"].welcome
     window.close()
+
+
+def test_a_read_only_database_opens_read_only_and_says_so(tmp_path, monkeypatch, qtbot):
+    import os
+    from pathlib import Path
+
+    from chapter_manager.errors import StorageError
+    from chapter_manager.services.chapters import ChapterData, create_chapter, list_chapters
+    from chapter_manager.storage import open_database
+    from ui import opening
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+    from ui.settings import Settings
+
+    path = tmp_path / "chapter.db"
+    with open_database(path) as db:
+        chapter = create_chapter(db, ChapterData(name="HeForShe UNAM", country="MX"))
+    before = path.read_bytes()
+    # The file cannot be written (as on a read-only disk; root passes by chmod).
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, m, **kw: False if Path(p) == path and m & os.W_OK
+                        else real_access(p, m, **kw))
+    asked = []
+    monkeypatch.setattr(opening, "_ask", lambda *a, **k: asked.append(a) or "cancel")
+    db = opening.open_interactively(None, path, create=False)
+    assert db is not None and not asked
+    try:
+        assert db.read_only and db.read_only_reason
+        assert [c.name for c in list_chapters(db)] == ["HeForShe UNAM"]
+        ctx = AppContext(db, Settings(), chapter.id)
+        window = MainWindow(ctx, ctx.settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.windowTitle().endswith("(read-only)")
+        assert "read-only" in window.file_label.text()
+        with pytest.raises(StorageError, match="read-only"):
+            create_chapter(db, ChapterData(name="Another", country="MX"))
+        window.close()
+        tasks.shutdown()
+    finally:
+        db.close()
+    assert path.read_bytes() == before

@@ -54,6 +54,10 @@ def make_page(ctx, qtbot):
     qtbot.waitExposed(page)
     page.activated()
     wait_loaded(qtbot, page)
+    # and the search warm-up started on first showing, so no test leaves it running
+    from ui import tasks
+
+    qtbot.waitUntil(lambda: not tasks.running_tasks(), timeout=10_000)
     return page
 
 

@@ -85,8 +85,6 @@ def test_event_filter(page, demo_ctx, qtbot):
 def test_no_event_filter(page, demo_ctx, qtbot):
     from ui.pages import pledges as module
 
-    if not module._CAN_ASK_NO_EVENT:
-        pytest.skip("browse.PledgeQuery cannot ask for pledges without an event")
     qtbot.waitUntil(lambda: page.event_combo.findData(module.NO_EVENT) >= 0, timeout=5000)
     page.event_combo.setCurrentIndex(page.event_combo.findData(module.NO_EVENT))
     page.event_combo.activated.emit(page.event_combo.currentIndex())

@@ -64,8 +64,6 @@ ANY_EVENT = -1
 NO_EVENT = -2
 # the period choices (item data)
 ALL_TIME, THIS_MONTH, THIS_TERM, CHOSEN_DATES = "all", "month", "term", "custom"
-#: whether browse.PledgeQuery can ask for pledges signed at no event
-_CAN_ASK_NO_EVENT = "without_event" in {f.name for f in dataclasses.fields(PledgeQuery)}
 
 
 def _first_line(text: str) -> str:
@@ -403,8 +401,7 @@ class PledgesPage(Page):
             self.event_combo.blockSignals(True)
             self.event_combo.clear()
             self.event_combo.addItem(self.tr("Any event"), ANY_EVENT)
-            if _CAN_ASK_NO_EVENT:
-                self.event_combo.addItem(self.tr("No event (signed elsewhere)"), NO_EVENT)
+            self.event_combo.addItem(self.tr("No event (signed elsewhere)"), NO_EVENT)
             for r in rows:
                 self.event_combo.addItem(self.tr("{title} — {date}").format(
                     title=r.title, date=fmt_date(r.local_starts_at.date())), r.id)
@@ -469,9 +466,6 @@ class PledgesPage(Page):
 
     def query(self) -> PledgeQuery:
         event = self.event_combo.currentData()
-        extra: dict[str, object] = {}
-        if event == NO_EVENT and _CAN_ASK_NO_EVENT:
-            extra["without_event"] = True
         start, end = self.date_from.value(), self.date_to.value()
         return PledgeQuery(
             search=self.search.text().strip(),
@@ -479,7 +473,7 @@ class PledgesPage(Page):
             start=start,
             end=end,
             affiliation=self.affiliation.value(),
-            **extra,  # type: ignore[arg-type]
+            without_event=event == NO_EVENT,
         )
 
     @Slot()
