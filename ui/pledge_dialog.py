@@ -97,8 +97,8 @@ def outcome_message(ctx: AppContext, outcome: SignUpOutcome, event_title: str | 
                 name=name, date=day, what=at_event)
         else:
             text = tr("{name} already pledged on {date}; nothing new was recorded.").format(name=name, date=day)
-    if outcome.consent_withdrawn:
-        text += " " + tr("The consents not ticked on this sheet were withdrawn.")
+    if outcome.consents_given and not outcome.new_pledge:
+        text += " " + tr("The consents ticked on this sheet were recorded.")
     return text
 
 
