@@ -51,6 +51,16 @@ CACHE_COLUMN = {ConsentPurpose.CONTACT: "may_contact", ConsentPurpose.PUBLISH: "
 PURPOSES = (ConsentPurpose.CONTACT, ConsentPurpose.PUBLISH)
 
 
+# The namespace of the statements made from pledges of before schema 4 (revision 0004 uses
+# the same), so a pack made before the upgrade gives the statements the upgrade gave.
+BACKFILL_NAMESPACE = uuid.UUID("5b0f6c1e-3f7a-4c55-9d0e-6a2b1d9c4e10")
+
+
+def backfill_uuid(pledge_uuid: uuid.UUID, purpose: ConsentPurpose) -> uuid.UUID:
+    """The UUID of the "given" statement made from a pre-schema-4 pledge's ticked box."""
+    return uuid.uuid5(BACKFILL_NAMESPACE, f"{pledge_uuid}/{purpose.value}")
+
+
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), _CHUNK):
         yield values[i : i + _CHUNK]
