@@ -213,9 +213,12 @@ def _state(db: Database, person_id: int, purpose: str | ConsentPurpose, given: b
 
 
 def withdraw(db: Database, person_id: int, purpose: str | ConsentPurpose, *,
-             notice_version: str = "") -> ConsentChanged:
-    """The person withdraws a consent (an explicit act, recorded now on this laptop)."""
-    return _state(db, person_id, purpose, False, notice_version, None, None, RecordSource.MANUAL)
+             notice_version: str = "", stated_at: dt.datetime | None = None) -> ConsentChanged:
+    """The person withdraws a consent (an explicit act, recorded on this laptop).
+
+    ``stated_at``: when they said so (a letter dated earlier); now when not given.
+    """
+    return _state(db, person_id, purpose, False, notice_version, stated_at, None, RecordSource.MANUAL)
 
 
 def give(db: Database, person_id: int, purpose: str | ConsentPurpose, *, notice_version: str,

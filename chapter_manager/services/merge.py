@@ -166,6 +166,7 @@ class MergeSummary:
     pledges_replaced: int = 0  # the pack's signing was earlier: it became the pledge
     consents_given: int = 0  # (person, purpose) consented after the merge and not before
     consents_withdrawn: int = 0  # consented before the merge and not after
+    consent_statements: int = 0  # statements added to people's consent history
     details_filled: int = 0  # an email or student id the person here lacked
     new_attendance: int = 0
     queued_for_review: int = 0
@@ -176,7 +177,8 @@ class MergeSummary:
     @property
     def changed(self) -> bool:
         return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
-                    or self.consents_given or self.consents_withdrawn or self.details_filled
+                    or self.consents_given or self.consents_withdrawn or self.consent_statements
+                    or self.details_filled
                     or any(e.how in ("new", "title", "chosen") for e in self.events))
 
     def counts(self) -> dict[str, int]:
@@ -189,6 +191,7 @@ class MergeSummary:
             "pledges_replaced": self.pledges_replaced,
             "consents_given": self.consents_given,
             "consents_withdrawn": self.consents_withdrawn,
+            "consent_statements": self.consent_statements,
             "details_filled": self.details_filled,
             "new_attendance": self.new_attendance,
             "queued_for_review": self.queued_for_review,
@@ -210,6 +213,7 @@ class MergeSummary:
             (_("Earlier signing became the pledge"), c["pledges_replaced"]),
             (_("Consents given"), c["consents_given"]),
             (_("Consents withdrawn"), c["consents_withdrawn"]),
+            (_("Consent statements added to people's history"), c["consent_statements"]),
             (_("Email or student id added to someone here"), c["details_filled"]),
             (_("New attendance"), c["new_attendance"]),
             (_("Queued for review (same name, same event)"), c["queued_for_review"]),
@@ -801,6 +805,7 @@ class _Merger:
             encode = RowEncoder(conn.dialect, _statements, columns).encode
             bulk_insert(conn, _statements, columns, (encode((first + i, *r)) for i, r in enumerate(rows)))
             self.inserted["consent_statements"].extend(first + i for i in range(len(rows)))
+            s.consent_statements += len(rows)
         added = set(self.inserted["pledges"])
         for change in refresh_pledges(conn, people):
             if change.pledge_id not in added:  # an added pledge goes as a whole on undo
