@@ -280,3 +280,19 @@ def test_cli_refusals_and_usage(capsys, tmp_path):
     assert run(capsys, "--db", path, "consent", "withdraw", 1, "marketing")[0] == EXIT_USAGE
     assert run(capsys, "--db", path, "consent", "withdraw", "x", "contact")[0] == EXIT_USAGE
     assert run(capsys, "--db", path, "consent")[0] == EXIT_USAGE
+
+
+def test_a_relinked_pledge_takes_its_consents_along(main_db):
+    from chapter_manager.services.pledges import relink_pledge
+
+    signup(main_db, given="Carolina", family="Méndez", email="carolina@unam.mx", when=FAIR_DAY, event_id=None)
+    typo = signup(main_db, given="Carolina", family="Mendez", email="carolna@unam.mx",
+                  when=FAIR_DAY + dt.timedelta(days=1), contact=True, event_id=None)
+    real = person_id(main_db, "carolina@unam.mx")
+    with main_db.write() as s:  # the entry signed first had no pledge kept: a sheet typo
+        s.delete(s.get(Pledge, 1))
+    moved = relink_pledge(main_db, typo.pledge_id, real)
+    assert moved.previous_person_removed
+    seen = consent.history(main_db, real)
+    assert seen.may_contact and len(seen.entries) == 1
+    assert pledge_consent(main_db, "carolina@unam.mx") == (True, False)

@@ -399,6 +399,9 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
 
     * Refused (``ValidationError`` on ``person_id``) when that person already has a
       pledge in the chapter: a person pledges once.
+    * The consent statements made at the pledge's signing go with it (all the previous
+      person's statements when that entry is removed); the pledge's consent is then the
+      new person's latest statement.
     * The attendance recorded with the pledge (the previous person's attendance at the
       pledge's event) moves with it, unless the new person is already recorded there.
     * The previous person is removed when nothing else refers to them any more (no
@@ -449,9 +452,16 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
                 else:
                     s.delete(old_attendance)
         s.flush()
+        conn = s.connection()
+        sc = _statements.c
+        # The consents ticked at this signing are the new person's.
+        conn.execute(_statements.update().where(sc.person_id == previous_id,
+                                                sc.stated_at == pledge.signed_at).values(person_id=person_id))
         removed = False
         previous = s.get(Person, previous_id)
         if previous is not None and not _has_anything(s, previous_id):
+            # The placeholder goes: whatever else it stated is the same human's.
+            conn.execute(_statements.update().where(sc.person_id == previous_id).values(person_id=person_id))
             chapter = s.get(Chapter, previous.chapter_id)
             assert chapter is not None
             s.add(Tombstone(chapter_uuid=chapter.uuid, entity="person", uuid=previous.uuid,
@@ -459,6 +469,7 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
             forget_people(s.connection(), [(chapter.id, previous.uuid)])
             s.delete(previous)
             removed = True
+        refresh_pledges(conn, [person_id])
         audit(
             s, AuditAction.MERGE, "pledge moved to another person", chapter_id=pledge.chapter_id,
             entity="pledge", entity_uuid=pledge.uuid,
