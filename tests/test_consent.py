@@ -296,3 +296,19 @@ def test_a_relinked_pledge_takes_its_consents_along(main_db):
     seen = consent.history(main_db, real)
     assert seen.may_contact and len(seen.entries) == 1
     assert pledge_consent(main_db, "carolina@unam.mx") == (True, False)
+
+
+def test_cli_merge_counts_consents(capsys, main_db, kiosks, tmp_path):
+    signup(kiosks[0], **CAROLINA, when=FAIR_DAY, contact=True, publish=True)
+    signup(kiosks[1], **CAROLINA, when=FAIR_DAY + dt.timedelta(minutes=20))
+    one, two = pack_of(kiosks[0], tmp_path / "1.cmpack"), pack_of(kiosks[1], tmp_path / "2.cmpack")
+    main_db.close()
+    code, out, err = run(capsys, "--db", tmp_path / "main.db", "merge", "--dry-run", "--json", one, two)
+    assert code == EXIT_OK, err
+    data = json.loads(out)
+    assert (data["consents_given"], data["consents_withdrawn"], data["consent_statements"]) == (2, 0, 2)
+    code, out, err = run(capsys, "--db", tmp_path / "main.db", "merge", one, two)
+    assert code == EXIT_OK and "Carolina" not in out
+    given = next(line for line in out.splitlines() if line.startswith("Consents given"))
+    assert given.split()[-1] == "2"
+    assert any(line.startswith("Consents withdrawn") and line.split()[-1] == "0" for line in out.splitlines())

@@ -76,3 +76,36 @@ def test_cancel_withdraws_nothing_and_a_new_person_has_no_history(ctx, qtbot):
     fresh = PersonDialog(ctx)
     qtbot.addWidget(fresh)
     assert fresh.consent.model.rowCount() == 0 and not fresh.consent.withdraw_button.isEnabled()
+
+
+def test_merge_dialog_counts_consents_and_names_no_one(ctx, qtbot, tmp_path):
+    from chapter_manager.device import DeviceIdentity
+    from chapter_manager.services import consent, merge
+    from chapter_manager.storage import open_database
+    from ui.merge_dialog import MergeDialog
+
+    outcome = _signed(ctx, may_contact=True, may_publish_name=True)
+    made = merge.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", 1)
+    kiosk = open_database(made.path, device=DeviceIdentity(__import__("uuid").UUID(int=7), "kiosk 1"))
+    try:
+        # Carolina again on the kiosk, later, ticking nothing: no statement.  Nadia ticks one box.
+        pledges.sign_up(kiosk, made.chapter_id, PersonData(given_names="Carolina", email="carolina@unam.mx"),
+                        PledgeData(event_id=made.event_id, signed_at=SIGNED + dt.timedelta(hours=1)))
+        pledges.sign_up(kiosk, made.chapter_id, PersonData(given_names="Nadia", email="nadia@unam.mx"),
+                        PledgeData(event_id=made.event_id, signed_at=SIGNED, may_contact=True))
+        pack = merge.export_pack(kiosk, tmp_path / "kiosk.cmpack").path
+    finally:
+        kiosk.close()
+    consent.withdraw(ctx.db, outcome.person_id, "publish")
+    dialog = MergeDialog(ctx, paths=[pack])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=10_000)
+    rows = {dialog.table.item(i, 0).text(): dialog.table.item(i, 1).text() for i in range(dialog.table.rowCount())}
+    assert rows["Consents given"] == "1" and "Consents withdrawn" not in rows
+    assert not any(name in text for name in ("Carolina", "Nadia") for text in [*rows, dialog.details.text()])
+    dialog.grab().save(str(tmp_path / "merge.png"))
+    qtbot.mouseClick(dialog.merge_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.summary is not None and not dialog.summary.dry_run, timeout=10_000)
+    view = pledges.get_pledge(ctx.db, outcome.pledge_id)
+    assert (view.may_contact, view.may_publish_name) == (True, False)  # unticked: nothing changed
