@@ -10,7 +10,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from chapter_manager.device import DeviceIdentity
-from chapter_manager.models import Attendance, ConsentStatement, Event, MergeReview, Person, Pledge, RecordSource
+from chapter_manager.models import (
+    Attendance,
+    ConsentStatement,
+    Event,
+    MergeReview,
+    Person,
+    Pledge,
+    RecordSource,
+)
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event
 from chapter_manager.services.merge import export_pack

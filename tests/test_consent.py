@@ -15,7 +15,6 @@ from chapter_manager.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 from chapter_manager.errors import NotFound, ValidationError
 from chapter_manager.models import ConsentPurpose, ConsentStatement, Person, Pledge
 from chapter_manager.services import consent, merge
-from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData, record_pledge
 from chapter_manager.storage import open_database
 from chapter_manager.storage import packs as packfile

@@ -53,8 +53,8 @@ from chapter_manager.errors import ChapterError, DuplicateError, ValidationError
 from chapter_manager.models import (
     GENDER_PREFER_NOT_TO_SAY,
     Affiliation,
-    MembershipStatus,
     ConsentPurpose,
+    MembershipStatus,
     OfficerRole,
 )
 from chapter_manager.services import consent, members, people
@@ -64,7 +64,15 @@ from chapter_manager.text import email_key
 
 from .context import AppContext
 from .errors import show_error
-from .forms import EnumCombo, FieldForm, OptionalDateEdit, fmt_date, fmt_datetime, from_qdate, to_qdate
+from .forms import (
+    EnumCombo,
+    FieldForm,
+    OptionalDateEdit,
+    fmt_date,
+    fmt_datetime,
+    from_qdate,
+    to_qdate,
+)
 from .tablemodel import Column, RowsTableModel
 
 NOTES_HEIGHT = 72

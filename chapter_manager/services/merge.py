@@ -1044,8 +1044,9 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | 
     """Settle a likely match; returns the person who remains when they are the same.
 
     Same person: the newcomer's pledge, attendance and consent statements go to the person
-    already here (one pledge: the earlier signing; consent: the latest statement), their email, student id or phone
-    fill in what the person here lacks, and the newcomer's entry goes; their UUID stays
+    already here (one pledge: the earlier signing; consent: the latest statement), their
+    email, student id or phone fill in what the person here lacks, and the newcomer's
+    entry goes; their UUID stays
     as an alias, so merging the pack again finds the person.  Not the same: both stay,
     and the question is not asked again.
     """
