@@ -173,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("undo the newest merge into the chapter"))
     merge.add_argument("--json", action="store_true", help=_("print the summary as JSON"))
 
+    consent = sub.add_parser("consent", help=_("withdraw a person's consent, or show its history"))
+    consent_sub = consent.add_subparsers(dest="consent_command", metavar="ACTION", parser_class=_Parser,
+                                         required=True)
+    withdraw = consent_sub.add_parser(
+        "withdraw", help=_("record that a person withdraws a consent (contact or publish)"),
+        description=_("Record now, on this laptop, that the person withdraws a consent: to be "
+                      "contacted by the chapter (contact) or to have their name published "
+                      "(publish). Their history keeps what they said before."))
+    withdraw.add_argument("person", type=_positive, metavar="PERSON_ID")
+    withdraw.add_argument("purpose", choices=("contact", "publish"))
+    history = consent_sub.add_parser(
+        "history", help=_("every consent a person gave or withdrew: when, where, which notice"))
+    history.add_argument("person", type=_positive, metavar="PERSON_ID")
+    history.add_argument("--json", action="store_true", help=_("print JSON for scripts"))
+
     sub.add_parser("gui", help=_("open the desktop app (the default)"))
     _add_excel_commands(sub)
     return parser
@@ -758,6 +773,57 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_consent(args: argparse.Namespace) -> int:
+    from .services import consent
+
+    db = _open(args)
+    try:
+        if args.consent_command == "withdraw":
+            done = consent.withdraw(db, args.person, args.purpose)
+            label = done.purpose.label
+            if done.was and not done.now:
+                text = _("Recorded: person {id} withdrew their consent “{what}”.")
+            else:
+                text = _("Recorded: person {id} withdrew their consent “{what}” (it was not given).")
+            sys.stdout.write(text.format(id=args.person, what=label) + "\n")
+            return EXIT_OK
+        seen = consent.history(db, args.person)
+    finally:
+        db.close()
+    if args.json:
+        _print_json({"person_id": seen.person_id, "may_contact": seen.may_contact,
+                     "may_publish_name": seen.may_publish_name,
+                     "statements": [{
+                         "uuid": e.uuid, "purpose": e.purpose, "given": e.given, "stated_at": e.stated_at,
+                         "laptop": e.laptop, "device_id": e.device_id, "this_laptop": e.this_laptop,
+                         "event_id": e.event_id, "event": e.event_title,
+                         "notice_version": e.notice_version, "source": e.source, "counts": e.counts,
+                     } for e in seen.entries]})
+        return EXIT_OK
+    sys.stdout.write(_("Consent now: contact {contact}, publish name {publish}.").format(
+        contact=_cell(seen.may_contact), publish=_cell(seen.may_publish_name)) + "\n")
+    if not seen.entries:
+        sys.stdout.write(_("No consent was ever given or withdrawn.") + "\n")
+        return EXIT_OK
+    zone = _zone(seen.chapter_timezone)
+    print_table(
+        [_("Consent"), _("Stated"), _("When"), _("Laptop"), _("Event"), _("Notice")],
+        [(e.purpose, _("given") if e.given else _("withdrawn"), e.stated_at.astimezone(zone),
+          _("this laptop") if e.this_laptop else (e.laptop or str(e.device_id)[:8]),
+          e.event_title, e.notice_version) for e in seen.entries],
+    )
+    return EXIT_OK
+
+
+def _zone(name: str) -> dt.tzinfo:
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     return cmd_none(args)
 
@@ -774,6 +840,7 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "restore": cmd_restore,
     "pack": cmd_pack,
     "merge": cmd_merge,
+    "consent": cmd_consent,
     "kiosk": cmd_kiosk,
     "report": cmd_report,
 }

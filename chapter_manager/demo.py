@@ -53,6 +53,8 @@ from .models import (
     AuditAction,
     AuditEntry,
     Chapter,
+    ConsentPurpose,
+    ConsentStatement,
     Event,
     EventKind,
     EventStatus,
@@ -72,6 +74,7 @@ from .models import (
     RecordSource,
     Testimony,
 )
+from .services.consent import backfill_uuid
 from .services.derived import person_keys
 from .storage.bulk import RowEncoder, bulk_insert, deferred_indexes, reserve_ids
 from .text import fold
@@ -1096,6 +1099,9 @@ _PLEDGE_COLS = ("uuid", "device_id", "created_at", "updated_at", "chapter_id", "
                 "event_id", "signed_at", "utc_offset_minutes", "commitment_version",
                 "personal_commitment", "may_contact", "may_publish_name", "consent_version",
                 "source", "device_seq")
+_STATEMENT_COLS = ("uuid", "device_id", "created_at", "updated_at", "chapter_id", "person_id",
+                   "purpose", "given", "stated_at", "event_id", "notice_version", "source",
+                   "device_seq")
 _ATTEND_COLS = ("uuid", "device_id", "created_at", "updated_at", "event_id", "person_id",
                 "checked_in_at", "source", "device_seq")
 
@@ -1501,6 +1507,27 @@ class _PeopleFactory:
         return people, memberships, pledges, attendance
 
 
+def _consent_statements(pledges: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """A "given" statement for each box ticked at a demo signing (rows already encoded).
+
+    Their UUIDs are derived from the pledge's, as the upgrade to schema 4 derives them, so
+    a demo is the same for the same seed.
+    """
+    out: list[tuple[Any, ...]] = []
+    for p in pledges:
+        contact, publish = p[11], p[12]
+        if not (contact or publish):
+            continue
+        raw = p[0]
+        pledge_uuid = raw if isinstance(raw, uuid.UUID) else uuid.UUID(bytes=raw)
+        for purpose, ticked in ((ConsentPurpose.CONTACT, contact), (ConsentPurpose.PUBLISH, publish)):
+            if ticked:
+                made = backfill_uuid(pledge_uuid, purpose)
+                out.append((made if isinstance(raw, uuid.UUID) else made.bytes, p[1], p[2], p[3], p[4],
+                            p[5], purpose.value, True, p[7], p[6], p[13], p[14]))
+    return out
+
+
 def _helper_main() -> None:
     """The helper process: a spec on stdin; its batches, in order, on stdout (pickles).
 
@@ -1681,6 +1708,7 @@ class _PeopleWriter:
             (memberships, Membership.__table__, _MEMBER_COLS),
             (pledges, Pledge.__table__, _PLEDGE_COLS),
             (attendance, Attendance.__table__, _ATTEND_COLS),
+            (_consent_statements(pledges), ConsentStatement.__table__, _STATEMENT_COLS),
         ):
             if not rows:
                 continue

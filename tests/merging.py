@@ -10,7 +10,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from chapter_manager.device import DeviceIdentity
-from chapter_manager.models import Attendance, Event, MergeReview, Person, Pledge, RecordSource
+from chapter_manager.models import (
+    Attendance,
+    ConsentStatement,
+    Event,
+    MergeReview,
+    Person,
+    Pledge,
+    RecordSource,
+)
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event
 from chapter_manager.services.merge import export_pack
@@ -76,6 +84,10 @@ def state(db) -> dict[str, object]:  # type: ignore[no-untyped-def]
             .scalars()
         )
         attendance = sorted((str(events[a.event_id]), str(who(a.person_id))) for a in s.execute(select(Attendance)).scalars())
+        statements = sorted(
+            (str(r.uuid), str(who(r.person_id)), r.purpose.value, r.given, r.stated_at.isoformat())
+            for r in s.execute(select(ConsentStatement)).scalars()
+        )
         reviews = sorted(
             tuple(sorted((str(who(r.person_id)), str(who(r.candidate_id)))))
             for r in s.execute(select(MergeReview)).scalars()
@@ -86,4 +98,5 @@ def state(db) -> dict[str, object]:  # type: ignore[no-untyped-def]
             "pledges": pledges,
             "attendance": attendance,
             "reviews": reviews,
+            "consent_statements": statements,
         }

@@ -32,7 +32,7 @@ from chapter_manager.models import (
     Pledge,
 )
 from chapter_manager.privacy import personal_columns
-from chapter_manager.services import merge
+from chapter_manager.services import consent, merge
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event
 from chapter_manager.services.people import delete_person
@@ -155,7 +155,7 @@ def test_same_person_on_two_laptops_is_one_person_one_pledge_earliest_signing(ma
             with db.read() as s:
                 pledge = s.execute(select(Pledge)).scalar_one()
                 assert pledge.signed_at == FAIR_DAY - dt.timedelta(hours=1)
-                assert pledge.may_contact is False  # withdrawn on one laptop: withdrawn
+                assert pledge.may_contact is True  # ticked on one laptop; unticked on the other says nothing
         # Order of merging, or packs in one merge, gives the same pledge and people.
         assert state(first)["pledges"] == state(second)["pledges"] == state(main)["pledges"]
     finally:
@@ -206,7 +206,7 @@ def test_same_person_gains_the_newcomers_email_and_a_later_pack_finds_them(main,
         person = s.get(Person, kept)
         assert (person.email, person.email_key) == ("ana@x.org", "ana@x.org")
         assert "ana@x.org" in person.search_text
-        assert s.execute(select(Pledge.may_contact)).scalar_one() is False  # both had to allow it
+        assert s.execute(select(Pledge.may_contact)).scalar_one() is True  # ticked on the kiosk: given
     signup(kiosks[1], given="Ana", family="López", email="ANA@x.org")
     later = merge.merge_packs(main, [pack_of(kiosks[1], tmp_path / "k2.cmpack")])
     assert later.matched_people == 1 and later.new_people == 0 and count(main, Person) == 1
@@ -251,10 +251,11 @@ def test_withdrawn_consent_is_not_brought_back(main, kiosks, tmp_path):
     signup(kiosks[0], given="Ana", family="López", email="ana@x.org", contact=True, publish=True)
     pack = pack_of(kiosks[0], tmp_path / "k.cmpack")
     merge.merge_packs(main, [pack])
-    with main.write() as s:
-        pledge = s.execute(select(Pledge)).scalar_one()
-        pledge.may_contact = False
-    merge.merge_packs(main, [pack])
+    with main.read() as s:
+        person = s.execute(select(Person.id)).scalar_one()
+    consent.withdraw(main, person, "contact")  # later than the kiosk's signing
+    again = merge.merge_packs(main, [pack])
+    assert again.batch_id is None and (again.consents_given, again.consents_withdrawn) == (0, 0)
     with main.read() as s:
         pledge = s.execute(select(Pledge)).scalar_one()
         assert (pledge.may_contact, pledge.may_publish_name) == (False, True)

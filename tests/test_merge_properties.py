@@ -4,7 +4,9 @@ Each example plays a fair: a main database (maybe with sign-ups of its own) and 
 three kiosk laptops (made with ``pack export --for-kiosk`` for one of two events), each
 with its own clock skew, where people sign up: people with an email and/or a student id
 (typed with different case and spaces on each laptop) and people who give only a name
-(three names to choose from, so the same names meet at the same event).
+(three names to choose from, so the same names meet at the same event).  Afterwards,
+on the main database and on the laptops, people give or withdraw consents explicitly at
+random moments (before, between and after the signings).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from merging import FAIR_DAY, MAIN_DEVICE, laptop, make_main, signup, state
 from sqlalchemy import select
 
 from chapter_manager.models import Attendance, MergeBatch, Person, Pledge
-from chapter_manager.services import merge
+from chapter_manager.services import consent, merge
 from chapter_manager.storage import open_database
 
 NAMES = [("Ana", "López"), ("José", "Núñez"), ("Li", "Wei")]
@@ -43,6 +45,15 @@ class SignUp:
     with_event: bool
     contact: bool
     publish: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Statement:
+    place: int  # -1: the main database; else a laptop
+    human: int
+    purpose: str
+    given: bool
+    minute: int  # after FAIR_DAY (never on a signing's whole minute: no ties with them)
 
 
 humans = st.lists(
@@ -67,7 +78,12 @@ def fairs(draw):  # type: ignore[no-untyped-def]
         min_size=2, max_size=3,
     ))
     at_main = draw(sign_ups(n, 2))
-    return people, laptops, at_main
+    statements = draw(st.lists(
+        st.builds(Statement, st.integers(-1, len(laptops) - 1), st.integers(0, n - 1),
+                  st.sampled_from(["contact", "publish"]), st.booleans(), st.integers(-200, 300)),
+        max_size=4,
+    ))
+    return people, laptops, at_main, statements
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +113,31 @@ def _identified(human: Human) -> bool:
     return human.email or human.student_id
 
 
+def _state_explicitly(db, people, statements, place, done):  # type: ignore[no-untyped-def]
+    """The statements made at one place, by people identified who signed there."""
+    for k, st_ in enumerate(statements):
+        if st_.place != place or not _identified(people[st_.human]):
+            continue
+        with db.read() as session:
+            found = session.execute(select(Person.id).where(
+                (Person.email_key == f"h{st_.human}@unam.mx") | (Person.student_id == f"0{st_.human}42"))).first()
+        if found is None:
+            continue
+        # Distinct seconds: no two explicit statements (nor a signing) at the same moment.
+        when = FAIR_DAY + dt.timedelta(minutes=st_.minute, seconds=1 + k)
+        if st_.given:
+            consent.give(db, found[0], st_.purpose, notice_version="2024-1", stated_at=when)
+        else:
+            consent.withdraw(db, found[0], st_.purpose, stated_at=when)
+        done.append((st_.human, st_.purpose, st_.given, when))
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(fair=fairs())
 def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair):
-    people, laptops, at_main = fair
+    people, laptops, at_main, statements = fair
+    explicit: list[tuple[int, str, bool, dt.datetime]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         base = folder / "base.db"
@@ -112,6 +148,7 @@ def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair)
             when = FAIR_DAY + dt.timedelta(minutes=i)
             _sign(db, people[s.human], s.human, s, 1, when)
             signed.append((people[s.human], s.human, s, 1, when))
+        _state_explicitly(db, people, statements, -1, explicit)
         db.close()
         packs = []
         name_only_people = sum(not _identified(people[s.human]) for s in at_main)
@@ -126,6 +163,7 @@ def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair)
                     outcome = _sign(kiosk, people[s.human], s.human, s, 1, when)
                     name_only_people += outcome.new_person and not _identified(people[s.human])
                     signed.append((people[s.human], s.human, s, event, when))
+                _state_explicitly(kiosk, people, statements, n, explicit)
                 packs.append(merge.export_pack(kiosk, folder / f"{n}.cmpack").path)
             finally:
                 kiosk.close()
@@ -171,16 +209,20 @@ def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair)
                     assert person in pledges  # one pledge: the person's
                     if s.with_event:
                         assert (event, person) in attended
-                # One pledge per person, the earliest signing, with only the consents every
-                # signing gave.
+                # One pledge per person, the earliest signing; each consent is the latest
+                # statement (a ticked box at a signing, or an explicit one; an unticked box
+                # says nothing; at the same moment, a withdrawal wins).
                 for number, person in by_number.items():
                     theirs = [(w, s) for h, n, s, _e, w in signed if n == number]
                     pledge = pledges[person]
                     # Each place's sign-ups are in time order, so the earliest of all is
                     # the first signing of some place: the pledge that place recorded.
                     assert pledge.signed_at == min(w for w, _s in theirs)
-                    assert pledge.may_contact == all(s.contact for _w, s in theirs)
-                    assert pledge.may_publish_name == all(s.publish for _w, s in theirs)
+                    for purpose, column in (("contact", "may_contact"), ("publish", "may_publish_name")):
+                        said = [(w, not True) for w, s in theirs if getattr(s, purpose)]
+                        said += [(w, not g) for h, p, g, w in explicit if h == number and p == purpose]
+                        expected = bool(said) and not max(said)[1]
+                        assert getattr(pledge, column) == expected, (purpose, said)
                 assert len(pledges) == len(rows)
 
             # The whole merge can be undone, newest first, back to where it started.

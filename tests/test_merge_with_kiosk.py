@@ -42,7 +42,7 @@ def test_kiosk_database_and_blank_laptop_signups_merge_into_the_main_event(tmp_p
             pledges = s.execute(select(Pledge)).scalars().all()
             assert {p.event_id for p in pledges} == {1} and {p.source for p in pledges} == {RecordSource.KIOSK}
             ana = next(p.id for p in people if p.email_key == "ana@x.org")
-            assert next(p for p in pledges if p.person_id == ana).may_contact is False  # signed again without ticking it: withdrawn on the kiosk
+            assert next(p for p in pledges if p.person_id == ana).may_contact is True  # signed again without ticking it: no statement, consent stands
             assert len(s.execute(select(Attendance)).all()) == 3
             assert all(p.commitment_version and p.consent_version for p in pledges)
         assert merge.merge_packs(main, [one, two]).batch_id is None

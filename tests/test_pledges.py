@@ -117,16 +117,19 @@ def test_list_pledges_filters(db, chapter, event):
     assert at.event_title == "Feria HeForShe"
 
 
-def test_signing_again_can_withdraw_consent_but_never_grant_it(db, chapter):
+def test_signing_again_unticked_changes_no_consent_and_ticked_gives_it(db, chapter):
     first = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", email="ana@x.org"),
                             PledgeData(may_contact=True, may_publish_name=False))
-    # Someone typing Ana's email cannot grant consent for her...
+    assert first.consents_given == 1
+    # Boxes left unticked are no statement: her consent to be contacted stands.
     again = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", email="ana@x.org"),
-                            PledgeData(may_contact=True, may_publish_name=True))
-    assert not again.consent_withdrawn
-    assert not pledges.get_pledge(db, first.pledge_id).may_publish_name
-    # ...but unticking "may contact me" is honoured.
+                            PledgeData(may_contact=False, may_publish_name=False))
+    assert again.consents_given == 0 and not again.new_pledge
+    view = pledges.get_pledge(db, first.pledge_id)
+    assert view.may_contact and not view.may_publish_name
+    # Ticking a box at a later signing is a statement: it gives that consent.
     third = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", email="ana@x.org"),
-                            PledgeData(may_contact=False))
-    assert third.consent_withdrawn and not third.new_pledge
-    assert not pledges.get_pledge(db, first.pledge_id).may_contact
+                            PledgeData(may_publish_name=True))
+    assert third.consents_given == 1
+    view = pledges.get_pledge(db, first.pledge_id)
+    assert view.may_contact and view.may_publish_name

@@ -10,11 +10,17 @@ Officer terms are changed at once, each by its own service call (``services.memb
 the "Officer terms" tab is a history of the person's roles, ended ones included.  For a
 new person, "Add term…" first saves what the Details tab holds (as Save does, but the
 dialog stays open); if that shows problems, no term dialog opens.
+
+The "Consent" tab shows the person's consent now and every statement they made
+(``services.consent.history``: given or withdrawn, when in the chapter's time zone, on
+which laptop, at which event, with which notice); "Withdraw consent…" asks which one and
+records the withdrawal at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, Signal, Slot
@@ -33,6 +39,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QScrollArea,
     QSizePolicy,
     QSpinBox,
@@ -46,10 +53,11 @@ from chapter_manager.errors import ChapterError, DuplicateError, ValidationError
 from chapter_manager.models import (
     GENDER_PREFER_NOT_TO_SAY,
     Affiliation,
+    ConsentPurpose,
     MembershipStatus,
     OfficerRole,
 )
-from chapter_manager.services import members, people
+from chapter_manager.services import consent, members, people
 from chapter_manager.services.members import OfficerTermData, OfficerTermView
 from chapter_manager.services.people import PersonData, PersonView
 from chapter_manager.text import email_key
@@ -57,7 +65,15 @@ from chapter_manager.text import email_key
 from .conflict_dialog import VersionGuard
 from .context import AppContext
 from .errors import show_error
-from .forms import EnumCombo, FieldForm, OptionalDateEdit, fmt_date, from_qdate, to_qdate
+from .forms import (
+    EnumCombo,
+    FieldForm,
+    OptionalDateEdit,
+    fmt_date,
+    fmt_datetime,
+    from_qdate,
+    to_qdate,
+)
 from .tablemodel import Column, RowsTableModel
 
 NOTES_HEIGHT = 72
@@ -356,6 +372,161 @@ class TermsPanel(QWidget):
         self._changed()
 
 
+class WithdrawConsentDialog(QDialog):
+    """Which consent the person withdraws, and a last word before it is recorded."""
+
+    def __init__(self, history: consent.ConsentHistory, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Withdraw consent"))
+        self.setAccessibleName(self.windowTitle())
+        intro = QLabel(self.tr("Which consent does the person withdraw? It is recorded now, on this "
+                               "laptop; what they said before stays in the history."))
+        intro.setWordWrap(True)
+        self.contact = QRadioButton(self.tr("To be &contacted by the chapter"))
+        self.publish = QRadioButton(self.tr("To have their name &published"))
+        self.contact.setAccessibleName(self.tr("Withdraw consent to be contacted"))
+        self.publish.setAccessibleName(self.tr("Withdraw consent to publish their name"))
+        for box, given in ((self.contact, history.may_contact), (self.publish, history.may_publish_name)):
+            if not given:
+                box.setText(box.text() + " " + self.tr("(not given now)"))
+        (self.contact if history.may_contact or not history.may_publish_name else self.publish).setChecked(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.withdraw_button = self.buttons.addButton(self.tr("&Withdraw consent"),
+                                                      QDialogButtonBox.ButtonRole.AcceptRole)
+        self.withdraw_button.setAccessibleName(self.tr("Withdraw consent"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.contact)
+        layout.addWidget(self.publish)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.resize(440, self.sizeHint().height())
+
+    def purpose(self) -> ConsentPurpose:
+        return ConsentPurpose.CONTACT if self.contact.isChecked() else ConsentPurpose.PUBLISH
+
+
+class ConsentPanel(QWidget):
+    """The person's consents now, every statement they made (newest first), and withdrawing."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.person_id: int | None = None
+        self.history: consent.ConsentHistory | None = None
+        self.withdraw_dialog: WithdrawConsentDialog | None = None
+        self._zone: dt.tzinfo = dt.UTC
+
+        self.now = QLabel()
+        self.now.setWordWrap(True)
+        self.now.setAccessibleName(self.tr("Consent now"))
+        self.model: RowsTableModel[consent.ConsentEntry] = RowsTableModel(
+            [
+                Column("purpose", self.tr("Consent"), lambda e: e.purpose.label),
+                Column("given", self.tr("Statement"),
+                       lambda e: self.tr("Given") if e.given else self.tr("Withdrawn")),
+                Column("when", self.tr("When"), lambda e: fmt_datetime(e.stated_at.astimezone(self._zone)),
+                       sort_value=lambda e: e.stated_at),
+                Column("laptop", self.tr("Laptop"), self._laptop_text),
+                Column("event", self.tr("Event"), lambda e: e.event_title),
+                Column("notice", self.tr("Notice version"), lambda e: e.notice_version),
+            ],
+            id_of=lambda e: e.uuid.int,
+            parent=self,
+        )
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(self.tr("Consent history"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(6):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.withdraw_button = QPushButton(self.tr("&Withdraw consent…"))
+        self.withdraw_button.setToolTip(self.tr("Record that the person withdraws a consent they gave."))
+        self.withdraw_button.clicked.connect(self.withdraw)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.withdraw_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.now)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.set_person(None)
+
+    def _laptop_text(self, entry: consent.ConsentEntry) -> str:
+        if entry.this_laptop:
+            return self.tr("this laptop")
+        return entry.laptop or self.tr("another laptop")
+
+    def set_person(self, person_id: int | None) -> None:
+        self.person_id = person_id
+        self.reload()
+
+    def reload(self) -> None:
+        if self.person_id is None:
+            self.history = None
+            self.model.set_rows([])
+            self.now.setText(self.tr("Consent is given by ticking its box at a sign-up; a box left "
+                                     "unticked says nothing. Save the person to see their history."))
+            self.withdraw_button.setEnabled(False)
+            return
+        try:
+            self.history = consent.history(self.ctx.db, self.person_id)
+        except ChapterError as error:
+            show_error(self, error, self.tr("Could not read the consent history"))
+            return
+        try:
+            self._zone = zoneinfo.ZoneInfo(self.history.chapter_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self._zone = dt.UTC
+        yes, no = self.tr("yes"), self.tr("no")
+        self.now.setText(self.tr("Consent now: to be contacted: {contact}; name published: {publish}. "
+                                 "Each is the person's latest statement (times in the chapter's "
+                                 "time zone, {zone}).").format(
+            contact=yes if self.history.may_contact else no,
+            publish=yes if self.history.may_publish_name else no, zone=self.history.chapter_timezone))
+        self.model.set_rows(self.history.entries)
+        self.withdraw_button.setEnabled(True)
+
+    @Slot()
+    def withdraw(self) -> WithdrawConsentDialog | None:
+        if self.person_id is None or self.history is None:
+            return None
+        dialog = WithdrawConsentDialog(self.history, self)
+        self.withdraw_dialog = dialog
+        dialog.finished.connect(self._withdraw_finished)
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def _withdraw_finished(self, result: int) -> None:
+        dialog = self.withdraw_dialog
+        self.withdraw_dialog = None
+        if dialog is None or self.person_id is None:
+            return
+        dialog.deleteLater()
+        if result != QDialog.DialogCode.Accepted:
+            return
+        try:
+            consent.withdraw(self.ctx.db, self.person_id, dialog.purpose())
+        except ChapterError as error:
+            show_error(self, error, self.tr("Could not record the withdrawal"))
+            return
+        self.reload()
+        self.ctx.changed("pledges")
+        self.changed.emit()
+
+
 class PersonDialog(QDialog):
     """Create or change a person, their membership and their officer terms."""
 
@@ -379,6 +550,8 @@ class PersonDialog(QDialog):
         self.terms = TermsPanel(ctx)
         self.terms.save_person = self._save_for_terms
         self.tabs.addTab(self.terms, self.tr("&Officer terms"))
+        self.consent = ConsentPanel(ctx)
+        self.tabs.addTab(self.consent, self.tr("&Consent"))
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -527,6 +700,7 @@ class PersonDialog(QDialog):
         self._loaded_membership = (status, joined)
         self.setWindowTitle(view.display_name)
         self.terms.set_person(view.id)
+        self.consent.set_person(view.id)
 
     def _fill(self, v: PersonView) -> None:
         self.given_names.setText(v.given_names)
@@ -636,6 +810,7 @@ class PersonDialog(QDialog):
         if not self._write():
             return None
         self.setWindowTitle(self.saved_name)
+        self.consent.set_person(self.person_id)
         return self.person_id
 
     def _write(self) -> bool:
@@ -721,4 +896,4 @@ class PersonDialog(QDialog):
         self.done(self.OPEN_EXISTING)
 
 
-__all__ = ["PersonDialog", "TermDialog", "TermsPanel"]
+__all__ = ["ConsentPanel", "PersonDialog", "TermDialog", "TermsPanel", "WithdrawConsentDialog"]

@@ -95,10 +95,13 @@ def outcome_message(ctx: AppContext, outcome: SignUpOutcome, event_title: str | 
         if outcome.attendance_recorded:
             text = tr("{name} already pledged on {date}; {what} instead.").format(
                 name=name, date=day, what=at_event)
+        elif outcome.consents_given:
+            text = tr("{name} already pledged on {date}; recorded the consents ticked on this sheet.").format(
+                name=name, date=day)
         else:
             text = tr("{name} already pledged on {date}; nothing new was recorded.").format(name=name, date=day)
-    if outcome.consent_withdrawn:
-        text += " " + tr("The consents not ticked on this sheet were withdrawn.")
+        if outcome.attendance_recorded and outcome.consents_given:
+            text += " " + tr("The consents ticked on this sheet were recorded too.")
     return text
 
 

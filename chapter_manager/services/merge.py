@@ -20,8 +20,11 @@ Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
   (``merge_reviews``): never merged silently.
 * One pledge per person: when both sides have one, the earlier signing counts (then the
   smaller UUID, so every order of merging gives the same pledge); the other signing is
-  attendance.  Consent is what both sides allow: a consent withdrawn anywhere stays
-  withdrawn, and a merge never grants one.
+  attendance.
+* Consent is what the person stated (``services.consent``): the packs' consent
+  statements are added by UUID, and each person's consent per purpose is their latest
+  statement by the time it was made (a box left unticked is no statement).  A withdrawal
+  recorded here is not undone by an older statement from a pack.
 * Attendance is one row per person and event.
 * Everything a merge inserted or changed is listed in ``merge_rows``, so the whole merge
   can be undone (:func:`undo_merge`).  A preview (``dry_run``) runs the same merge and
@@ -50,6 +53,8 @@ from ..models import (
     AuditAction,
     AuditEntry,
     Chapter,
+    ConsentPurpose,
+    ConsentStatement,
     Device,
     Event,
     EventAlias,
@@ -70,6 +75,7 @@ from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
 from ..storage.packs import OpenedPack, PackRefused, open_pack, write_pack
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
+from .consent import backfill_uuid, current_consent, refresh_pledges
 from .events import local_day_bounds
 from .import_undo import forget_people
 from .kiosk import kiosk_baseline_key
@@ -80,6 +86,7 @@ _people = Person.__table__
 _pledges = Pledge.__table__
 _attendance = Attendance.__table__
 _events = Event.__table__
+_statements = ConsentStatement.__table__
 _CHUNK = 500
 
 
@@ -157,7 +164,9 @@ class MergeSummary:
     new_pledges: int = 0
     pledges_already: int = 0  # the person had pledged: kept as attendance, not a pledge
     pledges_replaced: int = 0  # the pack's signing was earlier: it became the pledge
-    consents_withdrawn: int = 0
+    consents_given: int = 0  # (person, purpose) consented after the merge and not before
+    consents_withdrawn: int = 0  # consented before the merge and not after
+    consent_statements: int = 0  # statements added to people's consent history
     details_filled: int = 0  # an email or student id the person here lacked
     new_attendance: int = 0
     queued_for_review: int = 0
@@ -168,7 +177,8 @@ class MergeSummary:
     @property
     def changed(self) -> bool:
         return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
-                    or self.consents_withdrawn or self.details_filled
+                    or self.consents_given or self.consents_withdrawn or self.consent_statements
+                    or self.details_filled
                     or any(e.how in ("new", "title", "chosen") for e in self.events))
 
     def counts(self) -> dict[str, int]:
@@ -179,7 +189,9 @@ class MergeSummary:
             "new_pledges": self.new_pledges,
             "pledges_already": self.pledges_already,
             "pledges_replaced": self.pledges_replaced,
+            "consents_given": self.consents_given,
             "consents_withdrawn": self.consents_withdrawn,
+            "consent_statements": self.consent_statements,
             "details_filled": self.details_filled,
             "new_attendance": self.new_attendance,
             "queued_for_review": self.queued_for_review,
@@ -199,7 +211,9 @@ class MergeSummary:
             (_("Already merged before (no change)"), c["known_people"]),
             (_("Signed again: kept as attendance, not a second pledge"), c["pledges_already"]),
             (_("Earlier signing became the pledge"), c["pledges_replaced"]),
+            (_("Consents given"), c["consents_given"]),
             (_("Consents withdrawn"), c["consents_withdrawn"]),
+            (_("Consent statements added to people's history"), c["consent_statements"]),
             (_("Email or student id added to someone here"), c["details_filled"]),
             (_("New attendance"), c["new_attendance"]),
             (_("Queued for review (same name, same event)"), c["queued_for_review"]),
@@ -247,6 +261,30 @@ _PLEDGE_CONTENT = (
 _PERSON_COPY = tuple(c.name for c in _people.columns if c.name not in ("id", "chapter_id"))
 _PLEDGE_COPY = tuple(c.name for c in _pledges.columns if c.name not in ("id", "chapter_id", "person_id", "event_id"))
 _ATTENDANCE_COPY = tuple(c.name for c in _attendance.columns if c.name not in ("id", "person_id", "event_id"))
+_STATEMENT_COPY = tuple(c.name for c in _statements.columns
+                        if c.name not in ("id", "chapter_id", "person_id", "event_id"))
+
+
+def _pack_consents(theirs: Connection, chapter_id: int, pledges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pack's consent statements, in its devices' order.
+
+    A pack made before schema 4 has none: its pledges' ticked boxes are read as the
+    "given" statements the upgrade makes of them (same UUIDs), and unticked ones as nothing.
+    """
+    if theirs.dialect.has_table(theirs, _statements.name):
+        sc = _statements.c
+        return _dicts(theirs.execute(select(_statements).where(sc.chapter_id == chapter_id)
+                                     .order_by(sc.device_id, sc.device_seq, sc.id)))
+    return [
+        {"uuid": backfill_uuid(p["uuid"], purpose), "device_id": p["device_id"],
+         "device_seq": p["device_seq"], "created_at": p["signed_at"], "updated_at": p["signed_at"],
+         "version": 1, "person_id": p["person_id"], "event_id": p["event_id"], "purpose": purpose,
+         "given": True, "stated_at": p["signed_at"], "notice_version": p["consent_version"] or "",
+         "source": p["source"]}
+        for p in pledges
+        for purpose, ticked in ((ConsentPurpose.CONTACT, p["may_contact"]),
+                                (ConsentPurpose.PUBLISH, p["may_publish_name"])) if ticked
+    ]
 
 
 def _local_day(when: dt.datetime, zone: str) -> dt.date:
@@ -276,6 +314,9 @@ class _Merger:
         self.chapter: Any = None
         self.newcomers: set[int] = set()  # people this merge added
         self.touched: set[int] = set()  # people the current pack added or gave an event
+        # Consent per (person, purpose) before this merge, and now (see _merge_consents).
+        self.consent_before: dict[tuple[int, ConsentPurpose], bool] = {}
+        self.consent_now: dict[tuple[int, ConsentPurpose], bool] = {}
 
     def check(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -344,6 +385,7 @@ class _Merger:
                 select(_attendance).join(_events, _events.c.id == _attendance.c.event_id)
                 .where(_events.c.chapter_id == their_chapter).order_by(*order(_attendance))))
             devices = _dicts(theirs.execute(select(Device.__table__)))
+            statements = _pack_consents(theirs, their_chapter, pledges)
         s.packs.append(PackContents(
             pack.path.name, chapters[0]["name"], pack.header.device_id, pack.header.device_name, pack.header.made_at,
             len(people), len(pledges), len(attendance),
@@ -358,6 +400,7 @@ class _Merger:
         self.progress(done + share * 0.7, _("Adding pledges and attendance…"))
         self._merge_pledges(pledges, person_map, event_map)
         self._merge_attendance(attendance, person_map, event_map)
+        self._merge_consents(statements, pledges, person_map, event_map)
         self._merge_devices(devices)
         self.progress(done + share * 0.9, _("Looking for likely matches…"))
         self._queue_reviews()
@@ -618,7 +661,7 @@ class _Merger:
         s.refused_signups += len(pledges) - len(wanted)
         targets = sorted({person_map[p["person_id"]] for p in wanted})
         existing: dict[int, dict[str, Any]] = {}
-        cols = (pc.id, pc.person_id, pc.uuid, pc.signed_at, pc.may_contact, pc.may_publish_name)
+        cols = (pc.id, pc.person_id, pc.uuid, pc.signed_at)
         for chunk in _chunks(targets):
             for r in _dicts(conn.execute(select(*cols).where(pc.chapter_id == chapter.id,
                                                              pc.person_id.in_(chunk)))):
@@ -634,8 +677,7 @@ class _Merger:
                 row = {k: p[k] for k in _PLEDGE_COPY}
                 new_rows.append((chapter.id, person, event, *(row[k] for k in _PLEDGE_COPY)))
                 existing[person] = {"id": None, "person_id": person, "uuid": p["uuid"],
-                                    "signed_at": p["signed_at"], "may_contact": p["may_contact"],
-                                    "may_publish_name": p["may_publish_name"], "pending": len(new_rows) - 1}
+                                    "signed_at": p["signed_at"], "pending": len(new_rows) - 1}
                 continue
             if mine["id"] is None:
                 # Two of this batch's pledges for one person (two packs, one person): keep
@@ -646,11 +688,6 @@ class _Merger:
                     content = {k: p[k] for k in _PLEDGE_COPY}
                     row = [chapter.id, person, event, *(content[k] for k in _PLEDGE_COPY)]
                     mine["signed_at"], mine["uuid"] = p["signed_at"], p["uuid"]
-                contact = bool(mine["may_contact"]) and bool(p["may_contact"])
-                publish = bool(mine["may_publish_name"]) and bool(p["may_publish_name"])
-                row[3 + _PLEDGE_COPY.index("may_contact")] = contact
-                row[3 + _PLEDGE_COPY.index("may_publish_name")] = publish
-                mine["may_contact"], mine["may_publish_name"] = contact, publish
                 new_rows[idx] = tuple(row)
                 s.pledges_already += 1
                 continue
@@ -664,11 +701,6 @@ class _Merger:
                     self.touched.add(person)
             elif not same:
                 s.pledges_already += 1
-            contact = bool(mine["may_contact"]) and bool(p["may_contact"])
-            publish = bool(mine["may_publish_name"]) and bool(p["may_publish_name"])
-            if (contact, publish) != (bool(mine["may_contact"]), bool(mine["may_publish_name"])):
-                changes["may_contact"], changes["may_publish_name"] = contact, publish
-                s.consents_withdrawn += 1
             if changes:
                 changes["updated_at"] = now
                 pending.setdefault(mine["id"], {}).update(changes)
@@ -737,6 +769,52 @@ class _Merger:
             self.inserted["attendance"].extend(first + i for i in range(len(rows)))
             self.touched.update(r[1] for r in rows)
             s.new_attendance += len(rows)
+
+    # ------------------------------------------------------------ consent
+    def _merge_consents(self, statements: list[dict[str, Any]], pledges: list[dict[str, Any]],
+                        person_map: dict[int, int], event_map: dict[int, int]) -> None:
+        """Add the pack's consent statements (by UUID), then set consent from all statements.
+
+        Each person's consent per purpose is their latest statement here and in every pack
+        (``consent.refresh_pledges``), so the order of packs does not matter, merging again
+        adds nothing, and a withdrawal made here later than a pack's statement stands.
+        """
+        conn, chapter, s = self.conn, self.chapter, self.summary
+        wanted = [st for st in statements if st["person_id"] in person_map]
+        people = sorted({person_map[p["person_id"]] for p in pledges if p["person_id"] in person_map}
+                        | {person_map[st["person_id"]] for st in wanted})
+        if not people:
+            return
+        for pid, state in current_consent(conn, people).items():
+            for purpose, value in state.items():
+                self.consent_before.setdefault((pid, purpose), value)
+        sc = _statements.c
+        known: set[uuid.UUID] = set()
+        for chunk in _chunks([st["uuid"] for st in wanted]):
+            known.update(r[0] for r in conn.execute(select(sc.uuid).where(sc.uuid.in_(chunk))))
+        rows = []
+        for st in wanted:
+            if st["uuid"] in known:
+                continue
+            known.add(st["uuid"])
+            event = event_map.get(st["event_id"]) if st["event_id"] is not None else None
+            rows.append((chapter.id, person_map[st["person_id"]], event, *(st[k] for k in _STATEMENT_COPY)))
+        if rows:
+            first = reserve_ids(conn, _statements, len(rows))
+            columns = ("id", "chapter_id", "person_id", "event_id", *_STATEMENT_COPY)
+            encode = RowEncoder(conn.dialect, _statements, columns).encode
+            bulk_insert(conn, _statements, columns, (encode((first + i, *r)) for i, r in enumerate(rows)))
+            self.inserted["consent_statements"].extend(first + i for i in range(len(rows)))
+            s.consent_statements += len(rows)
+        added = set(self.inserted["pledges"])
+        for change in refresh_pledges(conn, people):
+            if change.pledge_id not in added:  # an added pledge goes as a whole on undo
+                self.changed.append(("pledges", change.pledge_id, dict(change.before)))
+        for pid, state in current_consent(conn, people).items():
+            for purpose, value in state.items():
+                self.consent_now[(pid, purpose)] = value
+        s.consents_given = sum(now and not self.consent_before[k] for k, now in self.consent_now.items())
+        s.consents_withdrawn = sum(self.consent_before[k] and not now for k, now in self.consent_now.items())
 
     # ------------------------------------------------------------ devices
     def _merge_devices(self, devices: list[dict[str, Any]]) -> None:
@@ -878,21 +956,25 @@ def undo_merge(db: Database, batch_id: int) -> int:
                             .where(r.c.batch_id == batch_id).order_by(r.c.id.desc())).all()
         tables = {"pledges": _pledges, "people": _people, "attendance": _attendance,
                   "events": _events, "merge_reviews": MergeReview.__table__,
-                  "event_aliases": EventAlias.__table__}
+                  "event_aliases": EventAlias.__table__, "consent_statements": _statements}
         for name, row_id, before in rows:
             if before is not None:
                 table = tables[name]
                 conn.execute(update(table).where(table.c.id == row_id).values(
                     **_from_json(table, before),
                     **({"version": table.c.version + 1} if "version" in table.c else {})))
+        consent_people = _consent_people(conn, rows)
         added_people = [row_id for n, row_id, before in rows if n == "people" and before is None]
         forget_people(conn, [tuple(row) for chunk in _chunks(added_people) for row in conn.execute(
             select(_people.c.chapter_id, _people.c.uuid).where(_people.c.id.in_(chunk)))])
-        for name in ("merge_reviews", "event_aliases", "attendance", "pledges", "people", "events"):
+        for name in ("consent_statements", "merge_reviews", "event_aliases", "attendance", "pledges",
+                     "people", "events"):
             ids = [row_id for n, row_id, before in rows if n == name and before is None]
             table = tables[name]
             for chunk in _chunks(ids):
                 conn.execute(delete(table).where(table.c.id.in_(chunk)))
+        # Consent follows the statements left (one made here since the merge counts).
+        refresh_pledges(conn, consent_people)
         conn.execute(update(t).where(t.c.id == batch_id).values(undone_at=utcnow()))
         conn.execute(insert(AuditEntry.__table__).values(
             uuid=uuid.uuid4(), device_id=db.device.id, device_seq=db.allocate_sequence(conn, 1),
@@ -903,6 +985,16 @@ def undo_merge(db: Database, batch_id: int) -> int:
         if any(n == "people" for n, _i, _b in rows):
             db.purge_deleted_text(conn)
         return len(rows)
+
+
+def _consent_people(conn: Connection, rows: Sequence[Any]) -> list[int]:
+    """People whose consent an undo may change: of the statements or pledges it touched."""
+    found: set[int] = set()
+    for name, table in (("consent_statements", _statements), ("pledges", _pledges)):
+        ids = sorted({row_id for n, row_id, _before in rows if n == name})
+        for chunk in _chunks(ids):
+            found.update(r[0] for r in conn.execute(select(table.c.person_id).where(table.c.id.in_(chunk))))
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------- review
@@ -953,9 +1045,10 @@ def count_reviews(db: Database, chapter_id: int) -> int:
 def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | None:
     """Settle a likely match; returns the person who remains when they are the same.
 
-    Same person: the newcomer's pledge and attendance go to the person already here (one
-    pledge: the earlier signing; consent both allow), their email, student id or phone
-    fill in what the person here lacks, and the newcomer's entry goes; their UUID stays
+    Same person: the newcomer's pledge, attendance and consent statements go to the person
+    already here (one pledge: the earlier signing; consent: the latest statement), their
+    email, student id or phone fill in what the person here lacks, and the newcomer's
+    entry goes; their UUID stays
     as an alias, so merging the pack again finds the person.  Not the same: both stay,
     and the question is not asked again.
     """
@@ -981,10 +1074,11 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | 
                 conn.execute(update(_pledges).where(lc.id == theirs.id).values(person_id=keep))
             else:
                 first, second = sorted((theirs, mine), key=lambda p: (p.signed_at, p.uuid.bytes))
-                values = {"may_contact": first.may_contact and second.may_contact,
-                          "may_publish_name": first.may_publish_name and second.may_publish_name}
                 conn.execute(delete(_pledges).where(lc.id == second.id))
-                conn.execute(update(_pledges).where(lc.id == first.id).values(person_id=keep, **values))
+                conn.execute(update(_pledges).where(lc.id == first.id).values(person_id=keep))
+        # Their consent statements are the person's: consent is the latest of them all.
+        conn.execute(update(_statements).where(_statements.c.person_id == gone).values(person_id=keep))
+        refresh_pledges(conn, [keep])
         for att in conn.execute(select(ac.id, ac.event_id).where(ac.person_id == gone)).all():
             clash = conn.execute(select(ac.id).where(ac.person_id == keep, ac.event_id == att.event_id)).first()
             if clash is None:

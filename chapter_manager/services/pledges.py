@@ -1,6 +1,7 @@
 """Pledges: one HeForShe commitment per person per chapter.
 
-Signing again is attendance, not a second pledge.  :func:`sign_up` is the kiosk's hot
+Signing again is attendance, not a second pledge.  A ticked consent box is a "given"
+statement (``services.consent``); an unticked one says nothing and changes nothing.  :func:`sign_up` is the kiosk's hot
 path: one short write transaction that finds or creates the person, records the pledge
 (or, for someone who already pledged, the attendance) and commits to disk before it
 returns.
@@ -27,6 +28,8 @@ from ..models import (
     Attendance,
     AuditAction,
     Chapter,
+    ConsentPurpose,
+    ConsentStatement,
     Event,
     ForumFacilitator,
     Membership,
@@ -44,6 +47,7 @@ from ..text import email_key
 from ..types import utcnow
 from ..validation import Problems, check_aware, check_text, shorten
 from .common import audit, get_or_fail, to_view
+from .consent import record_statements, refresh_pledges, ticked_statements
 from .derived import person_keys
 from .import_undo import forget_people
 from .people import PersonData, _validated, display_name
@@ -54,6 +58,7 @@ CONSENT_VERSION = "2024-1"
 _people = Person.__table__
 _pledges = Pledge.__table__
 _attendance = Attendance.__table__
+_statements = ConsentStatement.__table__
 
 
 @dataclass
@@ -103,7 +108,7 @@ class SignUpOutcome:
     new_person: bool
     new_pledge: bool
     attendance_recorded: bool
-    consent_withdrawn: bool = False
+    consents_given: int = 0  # "given" statements recorded (one per ticked box)
 
 
 def _pledge_values(data: PledgeData) -> dict[str, object]:
@@ -175,24 +180,16 @@ _PERSON_BY_STUDENT_ID = Prepared(
                                _people.c.student_id == bindparam("sid")).limit(1)
 )
 _PLEDGE_OF = Prepared(
-    select(_pledges.c.id, _pledges.c.may_contact, _pledges.c.may_publish_name).where(_pledges.c.chapter_id == bindparam("chapter"),
+    select(_pledges.c.id).where(_pledges.c.chapter_id == bindparam("chapter"),
                                 _pledges.c.person_id == bindparam("person"))
 )
 _ATTENDANCE_OF = Prepared(
     select(_attendance.c.id).where(_attendance.c.event_id == bindparam("event"),
                                    _attendance.c.person_id == bindparam("person"))
 )
-
-
-_WITHDRAW_CONSENT = Prepared(
-    _pledges.update()
-    .where(_pledges.c.id == bindparam("id"))
-    .values(
-        may_contact=bindparam("contact"),
-        may_publish_name=bindparam("publish"),
-        updated_at=bindparam("now"),
-        version=_pledges.c.version + 1,
-    )
+_STATEMENT_COLUMNS = (
+    "chapter_id", "person_id", "purpose", "given", "stated_at", "event_id", "notice_version",
+    "source", "uuid", "device_id", "device_seq", "created_at", "updated_at",
 )
 
 
@@ -206,6 +203,8 @@ class _Inserts:
         self.person_sql = insert_sql(d, _people, _PERSON_COLUMNS)
         self.pledge_sql = insert_sql(d, _pledges, _PLEDGE_COLUMNS)
         self.attendance_sql = insert_sql(d, _attendance, _ATTENDANCE_COLUMNS)
+        self.statement_sql = insert_sql(d, _statements, _STATEMENT_COLUMNS)
+        self.statement = RowEncoder(d, _statements, _STATEMENT_COLUMNS).encode
         self.person = RowEncoder(d, _people, _PERSON_COLUMNS).encode
         self.pledge = RowEncoder(d, _pledges, _PLEDGE_COLUMNS).encode
         self.attendance = RowEncoder(d, _attendance, _ATTENDANCE_COLUMNS).encode
@@ -254,28 +253,19 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         if person_id is None and pv["student_id"]:
             person_id = _PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=pv["student_id"]).scalar()
         new_person = person_id is None
-        pledge_id, withdrawn = None, False
+        pledge_id = None
         if not new_person:
-            found = _PLEDGE_OF.run(conn, chapter=chapter_id, person=person_id).first()
-            if found is not None:
-                pledge_id = found[0]
-                # A second signing may withdraw consent, never grant it: whoever stands at
-                # the kiosk could be typing someone else's email.
-                contact = bool(found[1]) and bool(values["may_contact"])
-                publish = bool(found[2]) and bool(values["may_publish_name"])
-                if (contact, publish) != (bool(found[1]), bool(found[2])):
-                    _WITHDRAW_CONSENT.run(
-                        conn, contact=contact, publish=publish, id=pledge_id,
-                        now=_Inserts.get(conn).now(utcnow()),
-                    )
-                    withdrawn = True
+            pledge_id = _PLEDGE_OF.run(conn, chapter=chapter_id, person=person_id).scalar()
         new_pledge = pledge_id is None
         new_attendance = event_id is not None and (
             new_person or _ATTENDANCE_OF.run(conn, event=event_id, person=person_id).scalar() is None
         )
-        needed = new_person + new_pledge + new_attendance
+        # A ticked box is a statement ("given"); an unticked one says nothing.
+        ticked = [purpose for purpose, box in ((ConsentPurpose.CONTACT, values["may_contact"]),
+                                               (ConsentPurpose.PUBLISH, values["may_publish_name"])) if box]
+        needed = new_person + new_pledge + new_attendance + len(ticked)
         if not needed:
-            return SignUpOutcome(person_id, pledge_id, False, False, False, withdrawn)  # type: ignore[arg-type]
+            return SignUpOutcome(person_id, pledge_id, False, False, False)  # type: ignore[arg-type]
         seq = db.allocate_sequence(conn, needed)
         ins = _Inserts.get(conn)
         device = db.device.id
@@ -309,13 +299,24 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
                 seq, now, now,
             ))
             conn.exec_driver_sql(ins.attendance_sql, row)
+            seq += 1
+        for purpose in ticked:
+            conn.exec_driver_sql(ins.statement_sql, ins.statement((
+                chapter_id, person_id, purpose, True, values["signed_at"], event_id,
+                values["consent_version"], values["source"], uuid.uuid4(), device, seq, now, now,
+            )))
+            seq += 1
+        if not new_person:
+            # Someone known: their pledge's consent follows all their statements (a
+            # withdrawal stated later than this signing still stands).
+            refresh_pledges(conn, [person_id])  # type: ignore[list-item]
     return SignUpOutcome(
         person_id=int(person_id),  # type: ignore[arg-type]
         pledge_id=int(pledge_id),  # type: ignore[arg-type]
         new_person=new_person,
         new_pledge=new_pledge,
         attendance_recorded=bool(new_attendance),
-        consent_withdrawn=withdrawn,
+        consents_given=len(ticked),
     )
 
 
@@ -352,7 +353,16 @@ def record_pledge(db: Database, person_id: int, data: PledgeData) -> SignUpOutco
         else:
             created = False
         s.flush()
-        return SignUpOutcome(person_id, existing.id, False, created, attendance)
+        conn = s.connection()
+        statements = ticked_statements(
+            db, chapter_id=person.chapter_id, person_id=person_id,
+            may_contact=bool(values["may_contact"]), may_publish_name=bool(values["may_publish_name"]),
+            stated_at=values["signed_at"], event_id=data.event_id,  # type: ignore[arg-type]
+            notice_version=str(values["consent_version"]), source=values["source"],  # type: ignore[arg-type]
+        )
+        record_statements(conn, db, statements)
+        refresh_pledges(conn, [person_id])
+        return SignUpOutcome(person_id, existing.id, False, created, attendance, len(statements))
 
 
 def get_pledge(db: Database, pledge_id: int) -> PledgeView:
@@ -389,6 +399,9 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
 
     * Refused (``ValidationError`` on ``person_id``) when that person already has a
       pledge in the chapter: a person pledges once.
+    * The consent statements made at the pledge's signing go with it (all the previous
+      person's statements when that entry is removed); the pledge's consent is then the
+      new person's latest statement.
     * The attendance recorded with the pledge (the previous person's attendance at the
       pledge's event) moves with it, unless the new person is already recorded there.
     * The previous person is removed when nothing else refers to them any more (no
@@ -439,9 +452,16 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
                 else:
                     s.delete(old_attendance)
         s.flush()
+        conn = s.connection()
+        sc = _statements.c
+        # The consents ticked at this signing are the new person's.
+        conn.execute(_statements.update().where(sc.person_id == previous_id,
+                                                sc.stated_at == pledge.signed_at).values(person_id=person_id))
         removed = False
         previous = s.get(Person, previous_id)
         if previous is not None and not _has_anything(s, previous_id):
+            # The placeholder goes: whatever else it stated is the same human's.
+            conn.execute(_statements.update().where(sc.person_id == previous_id).values(person_id=person_id))
             chapter = s.get(Chapter, previous.chapter_id)
             assert chapter is not None
             s.add(Tombstone(chapter_uuid=chapter.uuid, entity="person", uuid=previous.uuid,
@@ -449,6 +469,7 @@ def relink_pledge(db: Database, pledge_id: int, person_id: int) -> RelinkOutcome
             forget_people(s.connection(), [(chapter.id, previous.uuid)])
             s.delete(previous)
             removed = True
+        refresh_pledges(conn, [person_id])
         audit(
             s, AuditAction.MERGE, "pledge moved to another person", chapter_id=pledge.chapter_id,
             entity="pledge", entity_uuid=pledge.uuid,

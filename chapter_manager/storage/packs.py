@@ -10,7 +10,8 @@ The payload is made with the SQLite backup API from the live database (safe whil
 app or a kiosk keeps writing: WAL snapshot), then everything that is not a sign-up is
 deleted from the copy (forums, memberships, officers, the audit log, merge history,
 people with neither a pledge nor an attendance; with ``--event`` or ``--since``, the
-other sign-ups too), personal columns outside people and pledges (the chapter's
+other sign-ups too; consent statements of people not carried: those of the people it
+carries all travel), personal columns outside people and pledges (the chapter's
 advisor) are blanked, the search index is rebuilt from the people left, and the copy is
 ``VACUUM``-ed, so nothing deleted survives in free pages or index segments.  ``sha256`` covers the header's other fields and the payload: a pack cut short in
 copying, damaged, or changed after it was made is refused.  The checksum guards against
@@ -109,6 +110,9 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
         "DELETE FROM people WHERE id NOT IN (SELECT person_id FROM pledges) "
         "AND id NOT IN (SELECT person_id FROM attendance)"
     )
+    # The consent statements of the people it carries travel with them (a withdrawal made
+    # on this laptop included); others' do not.
+    conn.execute("DELETE FROM consent_statements WHERE person_id NOT IN (SELECT id FROM people)")
     conn.execute(
         "DELETE FROM events WHERE id NOT IN (SELECT event_id FROM attendance) "
         "AND id NOT IN (SELECT event_id FROM pledges WHERE event_id IS NOT NULL)"
@@ -138,7 +142,7 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
 def _payload_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {
         table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
-        for table in ("people", "pledges", "attendance", "events")
+        for table in ("people", "pledges", "attendance", "events", "consent_statements")
     }
 
 

@@ -226,9 +226,12 @@ def test_add_a_paper_pledge_then_the_same_email_again(empty_page, ctx, qtbot):
     page.new_item()
     assert len(informed) == 1
     assert informed[0].startswith("José Núñez already pledged on ")
-    assert "nothing new was recorded" in informed[0]
+    assert "recorded the consents ticked on this sheet" in informed[0]
     assert len(browse.pledge_ids(ctx.db, ctx.chapter_id, browse.PledgeQuery())) == 1
-    assert not pledges.get_pledge(ctx.db, outcome.pledge_id).may_publish_name  # never granted twice
+    # A ticked box is the person's statement: consent to publish is given now; the
+    # earlier consent to be contacted stands although its box was left unticked.
+    again_view = pledges.get_pledge(ctx.db, outcome.pledge_id)
+    assert again_view.may_publish_name and again_view.may_contact
     assert people.get_person(ctx.db, outcome.person_id).given_names == "José"
 
 
