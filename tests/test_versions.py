@@ -224,13 +224,14 @@ def test_goals_and_chapter_details(db, chapter):
 
 
 def test_core_paths_add_to_the_version_too(db, chapter):
-    """The kiosk's consent withdrawal is a Core UPDATE: it bumps the pledge's version."""
+    """A consent given at a second signing updates the pledge's cached consent with a Core
+    UPDATE: it bumps the pledge's version."""
     person = people.PersonData(given_names="Luis", family_names="Soto", email="luis@example.org")
     first = pledges.sign_up(db, chapter.id, person, pledges.PledgeData(may_contact=True))
     with db.read() as s:
         assert s.get(Pledge, first.pledge_id).version == 1
-    again = pledges.sign_up(db, chapter.id, person, pledges.PledgeData(may_contact=False))
-    assert again.consent_withdrawn
+    again = pledges.sign_up(db, chapter.id, person, pledges.PledgeData(may_publish_name=True))
+    assert again.consents_given == 1
     with db.read() as s:
         assert s.get(Pledge, first.pledge_id).version == 2
 
