@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import create_engine, exc, text
 from sqlalchemy.engine import Connection, Engine
 
-from .. import paths
+from .. import jobs, paths
 from ..device import DeviceIdentity, this_device
 from ..errors import (
     CannotOpen,
@@ -265,20 +265,25 @@ def open_database(
     create: bool = True,
     device: DeviceIdentity | None = None,
     quick_check: bool = True,
+    progress: jobs.Progress | None = None,
+    cancel: jobs.CancelSignal | None = None,
 ) -> Database:
     """Open (or create) the chapter database at a path or SQLAlchemy URL.
 
     ``None`` opens the default database (``CHAPTER_MANAGER_DB`` or the user's data
     folder).  Raises a :class:`StorageError` subclass with a clear message when the file
-    cannot be used; the file is never changed in that case.
+    cannot be used; the file is never changed in that case.  ``progress`` and ``cancel``
+    follow :mod:`chapter_manager.jobs`: a cancel before the upgrade's transaction commits
+    raises ``jobs.Cancelled`` with the file at its old schema.
     """
+    job = jobs.as_job(progress, cancel)
     device = device or this_device()
     if target is None:
         target = paths.default_database()
     if _is_url(target):
         return _open_url(str(target), device)
     path = Path(target).expanduser().absolute()
-    return _open_sqlite_file(path, create=create, device=device, quick_check=quick_check)
+    return _open_sqlite_file(path, create=create, device=device, quick_check=quick_check, job=job)
 
 
 def _open_url(url: str, device: DeviceIdentity) -> Database:
@@ -318,8 +323,10 @@ def _new_engine(path: Path) -> Engine:
 
 
 def _open_sqlite_file(
-    path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True
+    path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True,
+    job: jobs.Job | None = None,
 ) -> Database:
+    job = job or jobs.Job()
     try:
         is_dir, exists = path.is_dir(), path.exists()
     except OSError as error:
@@ -344,7 +351,8 @@ def _open_sqlite_file(
             raise NotAChapterDatabase(path, _("it is not a database file"))
         created = kind is None
         if not created:
-            upgraded_from, backup_made = _check_existing(path, quick_check=quick_check)
+            job.progress(None, _("Checking the database…"))
+            upgraded_from, backup_made = _check_existing(path, quick_check=quick_check, job=job)
             if upgraded_from == _EMPTY:
                 created, upgraded_from = True, None
     else:
@@ -362,6 +370,13 @@ def _open_sqlite_file(
     db = Database(engine, path, device)
     try:
         if created or upgraded_from is not None:
+            try:
+                job.check()
+            except jobs.Cancelled:
+                engine.dispose()
+                raise
+            if upgraded_from is not None:
+                job.progress(None, _("Bringing the database up to date…"))
             schema.upgrade(engine)
             with db.write() as session:
                 schema.stamp_new_database(session)
@@ -395,7 +410,7 @@ _EMPTY = -1  # an SQLite file with no tables at all: made anew
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
 
-def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path | None]:
+def _check_existing(path: Path, *, quick_check: bool, job: jobs.Job | None = None) -> tuple[int | None, Path | None]:
     """Refuse a file we must not open; back up one that needs upgrading.
 
     Returns (the schema it was at if it needs an upgrade, the backup made first).
@@ -431,6 +446,9 @@ def _check_existing(path: Path, *, quick_check: bool) -> tuple[int | None, Path 
             raise DatabaseTooNew(path, version, schema.SCHEMA_VERSION)
         if version == schema.SCHEMA_VERSION:
             return None, None
+        if job is not None:
+            job.check()
+            job.progress(None, _("Backing up before the upgrade…"))
         backup = BackupStore.for_database(path).create(conn, reason="pre-upgrade")
         return version, backup
     finally:
