@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _update_undo(self) -> None:
         text = self.ctx.undo_text()
-        self.undo_action.setEnabled(text is not None)
+        self.undo_action.setEnabled(text is not None and not self.ctx.undoing)
         self.undo_action.setText(tr("&Undo {what}").format(what=text) if text else tr("&Undo"))
 
     @Slot()
@@ -319,13 +319,15 @@ class MainWindow(QMainWindow):
 
         from .errors import show_error
 
+        def said(text: str | None) -> None:
+            if text:
+                self.statusBar().showMessage(tr("Undone: {what}").format(what=text), 6000)
+
         try:
-            text = self.ctx.undo()
+            self.ctx.undo_in_background(
+                self, on_done=said, on_error=lambda error: show_error(self, error, tr("Could not undo")))
         except ChapterError as error:
             show_error(self, error, tr("Could not undo"))
-            return
-        if text:
-            self.statusBar().showMessage(tr("Undone: {what}").format(what=text), 6000)
 
     # ------------------------------------------------------------------ files
     def _switch_to(self, path: Path | None, create: bool) -> None:

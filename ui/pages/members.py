@@ -54,6 +54,7 @@ from chapter_manager.services import browse
 from chapter_manager.services.browse import PeopleQuery, PersonTableRow
 
 from .. import tasks
+from ..flows import DeleteTexts, delete_with_undo
 from ..context import AppContext
 from ..errors import show_error
 from ..forms import EnumCombo, fmt_date, fmt_int
@@ -871,35 +872,24 @@ class MembersPage(Page):
         text = question + "\n\n" + self.tr(
             "Their pledges and event attendance are deleted with them. You can bring everything "
             "back with Edit ▸ Undo (Ctrl+Z) until you close the chapter.")
-        if not self.confirm(self.tr("Delete people"), text):
-            return None
         from chapter_manager.services import undo
 
-        db = self.ctx.db
-        ctx = self.ctx
+        texts = DeleteTexts(self.tr("Delete people"), text, self.tr("Deleting people"), undo_text,
+                            self.tr("Deleted {what}. Edit ▸ Undo brings them back.").format(what=what))
         next_row = rows[0]
 
-        def restore() -> None:
-            undo.restore(db, deleted_box[0])
-            ctx.changed("people")
-            ctx.changed("pledges")
-            ctx.changed("events")
+        def select_next() -> None:
+            if self.model.rowCount():
+                self.table.selectRow(min(next_row, self.model.rowCount() - 1))
 
-        deleted_box: list = []
-
-        def done(deleted) -> None:  # type: ignore[no-untyped-def]
+        self._busy = True
+        self._update_actions()
+        task = delete_with_undo(  # this screen reloads once for the three kinds of change
+            self, ids, texts, undo.delete_people, ("people", "pledges", "events"),
+            announce=lambda kinds: self._changed(*kinds, then=select_next), on_finished=self._finished_work)
+        if task is None:
             self._finished_work()
-            deleted_box.append(deleted)
-            ctx.push_undo(undo_text, restore)
-
-            def select_next() -> None:
-                if self.model.rowCount():
-                    self.table.selectRow(min(next_row, self.model.rowCount() - 1))
-
-            self._changed("people", "pledges", "events", then=select_next)
-            ctx.status_message.emit(self.tr("Deleted {what}. Edit ▸ Undo brings them back.").format(what=what))
-
-        return self._run(self.tr("Deleting people"), lambda _p, _c: undo.delete_people(db, ids), done)
+        return task
 
     # ------------------------------------------------------------------ machinery
     def _run(self, title: str, fn, done) -> tasks.Task:  # type: ignore[no-untyped-def]
