@@ -34,8 +34,10 @@ from chapter_manager.errors import (
     NotAChapterDatabase,
     ValidationError,
 )
+from chapter_manager.jobs import Cancelled
 from chapter_manager.storage import Database, open_database
 
+from . import tasks
 from .forms import FieldForm, OptionalDateEdit
 from .i18n import tr
 
@@ -77,7 +79,9 @@ def open_interactively(
     """
     while True:
         try:
-            db = open_database(path, create=create)
+            db = _open(parent, path, create)
+        except Cancelled:
+            return None
         except DatabaseCorrupt as error:
             buttons = []
             if error.newest_backup is not None:
@@ -85,10 +89,10 @@ def open_interactively(
             buttons += [("other", tr("Open another file…")), ("cancel", tr("Cancel"))]
             choice = _ask(parent, tr("The database is damaged"), _plain(error), buttons)
             if choice == "restore" and error.newest_backup is not None:
-                from chapter_manager.storage.backups import restore_backup
-
                 try:
-                    result = restore_backup(error.path, error.newest_backup)
+                    result = restore_in_background(parent, error.path, error.newest_backup)
+                except Cancelled:
+                    return None
                 except ChapterError as restore_error:
                     _ask(parent, tr("Could not restore"), str(restore_error), [("cancel", tr("Close"))])
                     return None
@@ -145,6 +149,26 @@ def open_interactively(
                     continue
                 return None
         return db
+
+
+def _open(parent: QWidget | None, path: Path | None, create: bool) -> Database:
+    """``open_database`` as a job: the check, the pre-upgrade backup and the upgrade run on
+    a worker while the window keeps painting (progress after a moment, Cancel)."""
+
+    def work(progress, cancel):  # type: ignore[no-untyped-def]
+        return open_database(path, create=create, progress=progress, cancel=cancel)
+
+    return tasks.run_and_wait(parent, tr("Opening the database"), work)
+
+
+def restore_in_background(parent: QWidget | None, db_path: Path, backup: Path):  # type: ignore[no-untyped-def]
+    """``restore_backup`` as a job (the window keeps painting); returns its result."""
+    from chapter_manager.storage.backups import restore_backup
+
+    def work(progress, cancel):  # type: ignore[no-untyped-def]
+        return restore_backup(db_path, backup, progress=progress, cancel=cancel)
+
+    return tasks.run_and_wait(parent, tr("Restoring the backup"), work)
 
 
 def _plain(error: DatabaseCorrupt) -> str:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from chapter_manager.errors import ChapterError, DuplicateError, ValidationError
+from chapter_manager.jobs import Cancelled
 from chapter_manager.models import (
     GENDER_PREFER_NOT_TO_SAY,
     Affiliation,
@@ -54,6 +55,7 @@ from chapter_manager.services.members import OfficerTermData, OfficerTermView
 from chapter_manager.services.people import PersonData, PersonView
 from chapter_manager.text import email_key
 
+from . import tasks
 from .context import AppContext
 from .errors import show_error
 from .forms import EnumCombo, FieldForm, OptionalDateEdit, fmt_date, from_qdate, to_qdate
@@ -357,6 +359,7 @@ class PersonDialog(QDialog):
         self.person_id = person_id
         self.open_existing_id: int | None = None
         self.saved_name = ""
+        self._saving = False
         self._duplicate_id: int | None = None
         self._loaded_membership: tuple[MembershipStatus | None, dt.date | None] = (None, None)
         self.setWindowTitle(self.tr("New person") if person_id is None else self.tr("Person"))
@@ -621,19 +624,34 @@ class PersonDialog(QDialog):
 
     def _write(self) -> bool:
         """Save the person and their membership; False when problems are shown instead."""
+        if self._saving:
+            return False  # a Save is already under way
         self.clear_errors()
         data = self.person_data()
         db = self.ctx.db
+        person_id = self.person_id
         try:
-            if self.person_id is None:
-                chapter_id = self.ctx.require_chapter()
-                view = people.create_person(db, chapter_id, data)
-                # From here on the person exists: a second Save (after a membership problem)
-                # changes them instead of creating them again.
-                self.person_id = view.id
-            else:
-                view = people.update_person(db, self.person_id, data)
+            chapter_id = self.ctx.require_chapter() if person_id is None else None
+
+            def write(_progress, _cancel):  # type: ignore[no-untyped-def]
+                if person_id is None:
+                    return people.create_person(db, chapter_id, data)
+                return people.update_person(db, person_id, data)
+
+            # A job: if another program holds the write lock, the window stays responsive
+            # and says so; stopping leaves everything typed here.
+            self._saving = True
+            try:
+                view = tasks.run_and_wait(self, self.tr("Saving"), write, cancellable=False)
+            finally:
+                self._saving = False
+            # From here on the person exists: a second Save (after a membership problem)
+            # changes them instead of creating them again.
+            self.person_id = view.id
             self.saved_name = view.display_name
+        except Cancelled:
+            show_error(self, tasks.NotSaved(), self.tr("Not saved"))
+            return False
         except ValidationError as error:
             self.show_errors(error)
             return False
@@ -661,11 +679,16 @@ class PersonDialog(QDialog):
         joined = self.joined_on.value() if status is not None else None
         if (status, joined) == self._loaded_membership:
             return
-        if status is None:
-            members.clear_membership(self.ctx.db, person_id)
-        else:
-            # None clears a joining date that was known; the leaving date is kept.
-            members.set_membership(self.ctx.db, person_id, status, joined_on=joined)
+        db = self.ctx.db
+
+        def write(_progress, _cancel):  # type: ignore[no-untyped-def]
+            if status is None:
+                members.clear_membership(db, person_id)
+            else:
+                # None clears a joining date that was known; the leaving date is kept.
+                members.set_membership(db, person_id, status, joined_on=joined)
+
+        tasks.run_and_wait(self, self.tr("Saving"), write, cancellable=False)
         self._loaded_membership = (status, joined)
 
     @Slot()

@@ -38,6 +38,7 @@ from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, QTim
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from chapter_manager import jobs
+from chapter_manager.errors import ChapterError
 from chapter_manager.jobs import Cancelled, Progress
 
 from .i18n import tr
@@ -282,6 +283,14 @@ def shutdown(timeout_ms: int = 10_000) -> bool:
     if _POOL is None:
         return True
     return _POOL.waitForDone(timeout_ms)
+
+
+class NotSaved(ChapterError):
+    """A save the person stopped while another program held the write lock."""
+
+    def __init__(self) -> None:
+        super().__init__(tr("Not saved: another program was still writing to the database. "
+                            "What you typed is still here; save again in a moment."))
 
 
 class _Waited:
