@@ -42,7 +42,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from .errors import ChapterError
 from . import jobs
 from .i18n import _
 from .models import (

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 from chapter_manager import jobs
 from chapter_manager.services import forums, people
 from chapter_manager.services.forums import ForumData
-from chapter_manager.services.people import PersonData
 
 SHOTS = Path("/tmp")
 
@@ -130,9 +129,9 @@ def test_stopping_the_wait_keeps_what_was_typed_and_says_it_was_not_saved(ctx, q
 
 
 def test_deleting_while_another_program_writes_keeps_the_window_responsive(ctx, qtbot):
-    from ui.pages.forums import ForumsPage
-
     import datetime as dt
+
+    from ui.pages.forums import ForumsPage
 
     forum = forums.create_forum(ctx.db, ctx.chapter_id, ForumData(topic="Masculinidades", held_on=dt.date(2026, 3, 1)))
     page = ForumsPage(ctx)

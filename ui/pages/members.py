@@ -54,9 +54,9 @@ from chapter_manager.services import browse
 from chapter_manager.services.browse import PeopleQuery, PersonTableRow
 
 from .. import tasks
-from ..flows import DeleteTexts, delete_with_undo
 from ..context import AppContext
 from ..errors import show_error
+from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, fmt_date, fmt_int
 from ..person_editor import PersonDialog
 from ..tablemodel import ID_ROLE, ROW_ROLE, Column, IdTableModel
