@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import EventKind, EventStatus, FocusArea
 
+from . import tasks
 from .context import AppContext
 from .forms import EnumCombo, FieldForm, fmt_datetime
 
@@ -319,11 +320,13 @@ class EventDialog(QDialog):
         from chapter_manager.services.events import create_event, update_event
 
         data = self.data()
+        db, event_id = self.ctx.db, self.event_id
         try:
-            if self.event_id is None:
-                self.saved = create_event(self.ctx.db, self.ctx.require_chapter(), data)
+            if event_id is None:
+                chapter_id = self.ctx.require_chapter()
+                self.saved = tasks.write_and_wait(self, lambda: create_event(db, chapter_id, data))
             else:
-                self.saved = update_event(self.ctx.db, self.event_id, data)
+                self.saved = tasks.write_and_wait(self, lambda: update_event(db, event_id, data))
         except ValidationError as error:
             self.show_errors(error)
             return False

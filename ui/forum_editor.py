@@ -42,6 +42,7 @@ from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import ForumFormat
 from chapter_manager.services import forums
 
+from . import tasks
 from .context import AppContext
 from .forms import (
     ERROR_STYLE,
@@ -645,11 +646,13 @@ class ForumDialog(QDialog):
     @Slot()
     def save(self) -> bool:
         data, problems = self.data()
+        db, forum_id = self.ctx.db, self.forum_id
         try:
-            if self.forum_id is None:
-                view = forums.create_forum(self.ctx.db, self.ctx.require_chapter(), data)
+            if forum_id is None:
+                chapter_id = self.ctx.require_chapter()
+                view = tasks.write_and_wait(self, lambda: forums.create_forum(db, chapter_id, data))
             else:
-                view = forums.update_forum(self.ctx.db, self.forum_id, data)
+                view = tasks.write_and_wait(self, lambda: forums.update_forum(db, forum_id, data))
         except ValidationError as error:
             # The core refused the unchosen people with everything else; say it our way.
             self.show_errors(ValidationError({**error.fields, **problems}))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QSpinBox, QV
 
 from chapter_manager.errors import ChapterError, ValidationError
 
+from . import tasks
 from .context import AppContext
 from .forms import FieldForm, OptionalDateEdit
 
@@ -63,11 +64,13 @@ class GoalDialog(QDialog):
             label=self.label.text(),
         )
         self.form.clear_errors()
+        db, goal_id = self.ctx.db, self.goal_id
         try:
-            if self.goal_id is None:
-                self.saved_id = goals.create_goal(self.ctx.db, self.ctx.require_chapter(), data).id
+            if goal_id is None:
+                chapter_id = self.ctx.require_chapter()
+                self.saved_id = tasks.write_and_wait(self, lambda: goals.create_goal(db, chapter_id, data)).id
             else:
-                self.saved_id = goals.update_goal(self.ctx.db, self.goal_id, data).id
+                self.saved_id = tasks.write_and_wait(self, lambda: goals.update_goal(db, goal_id, data)).id
         except ValidationError as error:
             self.form.show_errors(error)
             return False

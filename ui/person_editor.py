@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
 )
 
 from chapter_manager.errors import ChapterError, DuplicateError, ValidationError
-from chapter_manager.jobs import Cancelled
 from chapter_manager.models import (
     GENDER_PREFER_NOT_TO_SAY,
     Affiliation,
@@ -633,25 +632,22 @@ class PersonDialog(QDialog):
         try:
             chapter_id = self.ctx.require_chapter() if person_id is None else None
 
-            def write(_progress, _cancel):  # type: ignore[no-untyped-def]
+            def write():  # type: ignore[no-untyped-def]
                 if person_id is None:
                     return people.create_person(db, chapter_id, data)
                 return people.update_person(db, person_id, data)
 
             # A job: if another program holds the write lock, the window stays responsive
-            # and says so; stopping leaves everything typed here.
+            # and says so; stopping leaves everything typed here (tasks.NotSaved).
             self._saving = True
             try:
-                view = tasks.run_and_wait(self, self.tr("Saving"), write, cancellable=False)
+                view = tasks.write_and_wait(self, write)
             finally:
                 self._saving = False
             # From here on the person exists: a second Save (after a membership problem)
             # changes them instead of creating them again.
             self.person_id = view.id
             self.saved_name = view.display_name
-        except Cancelled:
-            show_error(self, tasks.NotSaved(), self.tr("Not saved"))
-            return False
         except ValidationError as error:
             self.show_errors(error)
             return False
@@ -681,14 +677,14 @@ class PersonDialog(QDialog):
             return
         db = self.ctx.db
 
-        def write(_progress, _cancel):  # type: ignore[no-untyped-def]
+        def write() -> None:
             if status is None:
                 members.clear_membership(db, person_id)
             else:
                 # None clears a joining date that was known; the leaving date is kept.
                 members.set_membership(db, person_id, status, joined_on=joined)
 
-        tasks.run_and_wait(self, self.tr("Saving"), write, cancellable=False)
+        tasks.write_and_wait(self, write)
         self._loaded_membership = (status, joined)
 
     @Slot()

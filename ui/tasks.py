@@ -365,6 +365,19 @@ def run_and_wait(
     return waited.result
 
 
+def write_and_wait(parent: QWidget | None, fn: Callable[[], Any], title: str | None = None) -> Any:
+    """A form's save: ``fn()`` (one core write) as a job, returning its result here.
+
+    Usually it is done in milliseconds and nothing shows.  When another program holds the
+    write lock the dialog says "Waiting for another program to finish writing…" and the
+    window stays responsive; it saves as soon as the lock is free.  "Stop waiting" raises
+    :class:`NotSaved` (a ``ChapterError``: the form shows it and keeps what was typed)."""
+    try:
+        return run_and_wait(parent, title or tr("Saving"), lambda _progress, _cancel: fn(), cancellable=False)
+    except Cancelled as error:
+        raise NotSaved() from error
+
+
 def finish_all(parent: QWidget | None, *, cancel: bool = True) -> None:
     """Wait for every running task, with a visible "Finishing…" dialog while it lasts.
 

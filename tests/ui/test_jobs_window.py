@@ -255,3 +255,38 @@ def test_full_collections_wait_while_work_runs(qtbot):
     release.set()
     qtbot.waitUntil(lambda: task.done, timeout=5_000)
     assert gc.get_threshold() == before
+
+
+def test_an_event_editor_stopped_while_waiting_keeps_its_form_and_says_not_saved(ctx, qtbot, monkeypatch):
+    import datetime as dt
+
+    from PySide6.QtWidgets import QPushButton
+
+    from chapter_manager.services import events
+    from ui.event_editor import EventDialog
+
+    dialog = EventDialog(ctx, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.title_edit.setText("Conversatorio")
+    dialog.set_starts(dt.datetime(2026, 3, 6, 18, 0))
+    told: list[str] = []
+    monkeypatch.setattr(dialog, "show_problem", lambda error: told.append(str(error)))
+    other = _hold_write_lock(ctx.db.path)
+
+    def stop_waiting() -> None:
+        shown = _progress_dialogs()
+        assert shown and shown[0].labelText() == jobs.waiting_message()
+        next(b for b in shown[0].findChildren(QPushButton) if b.isVisible()).click()
+
+    QTimer.singleShot(800, stop_waiting)
+    try:
+        assert dialog.save() is False
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert told and told[0].startswith("Not saved") and dialog.isVisible()
+    assert dialog.title_edit.text() == "Conversatorio"
+    assert events.list_events(ctx.db, ctx.chapter_id) == []
+    assert dialog.save() is True
+    assert [e.title for e in events.list_events(ctx.db, ctx.chapter_id)] == ["Conversatorio"]
