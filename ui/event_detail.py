@@ -731,12 +731,9 @@ class EventDetail(QWidget):
             self._say(self.tr("✓ {name} checked in at {time}.").format(
                 name=name, time=fmt_time(attendance.checked_in_at.astimezone(self._zone()))))
             ctx = self.ctx
-
-            def undo() -> None:
-                remove_attendance(ctx.db, event_id, person_id)
-                ctx.changed("events")
-
-            ctx.push_undo(self.tr("check-in of {name}").format(name=name), undo)
+            db = ctx.db
+            ctx.push_undo(self.tr("check-in of {name}").format(name=name),
+                          lambda: remove_attendance(db, event_id, person_id), lambda _r: ctx.changed("events"))
             self.ctx.status_message.emit(self.tr("{name} checked in.").format(name=name))
         else:
             self._say(self.tr("{name} was already checked in (at {time}).").format(
@@ -852,11 +849,11 @@ class EventDetail(QWidget):
             self._say(str(error), error=True)
             return 0
         ctx = self.ctx
+        db = ctx.db
 
-        def undo() -> None:
+        def undo() -> None:  # a job on a worker thread
             for a in chosen:
-                check_in(ctx.db, event_id, a.person_id, source=a.source, at=a.checked_in_at)
-            ctx.changed("events")
+                check_in(db, event_id, a.person_id, source=a.source, at=a.checked_in_at)
 
         if len(chosen) == 1:
             text = self.tr("removal of {name}'s check-in").format(name=chosen[0].display_name)
@@ -864,7 +861,7 @@ class EventDetail(QWidget):
         else:
             text = self.tr("removal of %n check-in(s)", "", len(chosen))
             said = self.tr("%n people are no longer checked in. Undo with Ctrl+Z.", "", len(chosen))
-        ctx.push_undo(text, undo)
+        ctx.push_undo(text, undo, lambda _r: ctx.changed("events"))
         self._say(said)
         ctx.status_message.emit(said)
         gone = {a.person_id for a in chosen}

@@ -278,12 +278,14 @@ class ChapterDialog(QDialog):
                         label=self.tr("Pledges this term"),
                     )
                     goals.check_goal(goal)  # before the chapter is created
-                view = chapters.create_chapter(self.db, self.data())
+                db, data = self.db, self.data()
+                view = tasks.write_and_wait(self, lambda: chapters.create_chapter(db, data))
                 self.created_id = view.id
                 if goal is not None:
-                    goals.create_goal(self.db, view.id, goal)
+                    tasks.write_and_wait(self, lambda: goals.create_goal(db, view.id, goal))
             else:
-                chapters.update_chapter(self.db, self.chapter_id, self.data())
+                db, data, chapter_id = self.db, self.data(), self.chapter_id
+                tasks.write_and_wait(self, lambda: chapters.update_chapter(db, chapter_id, data))
         except ValidationError as error:
             if set(error.fields) & {"target", "starts_on", "ends_on"}:
                 self.goal_form.show_errors(error)

@@ -86,9 +86,6 @@ class ImportCancelled(jobs.Cancelled):
         super().__init__(_("Cancelled; nothing was imported."))
 
 
-ImportCancelled.__name__ = "Cancelled"  # ui.tasks treats it as a cancel
-
-
 @dataclass
 class PlannedRow:
     row: int  # the file's row number

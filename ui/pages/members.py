@@ -834,12 +834,9 @@ class MembersPage(Page):
             ctx.status_message.emit(text.format(n=fmt_int(count), status=status.label)
                                     + " " + self.tr("Edit ▸ Undo takes it back."))
 
-            def undo() -> None:
-                restore_statuses(db, before)
-                ctx.changed("people")
-
             ctx.push_undo(self.tr("status change of {n} people").format(n=fmt_int(count))
-                          if count != 1 else self.tr("status change"), undo)
+                          if count != 1 else self.tr("status change"),
+                          lambda: restore_statuses(db, before), lambda _r: ctx.changed("people"))
 
         return self._run(self.tr("Setting the membership status"),
                          lambda _p, _c: set_statuses(db, ids, status), done)
