@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 from chapter_manager import jobs
 from chapter_manager.services import forums, people
 from chapter_manager.services.forums import ForumData
+from chapter_manager.services.people import PersonData
 
 SHOTS = Path("/tmp")
 
@@ -290,3 +291,20 @@ def test_an_event_editor_stopped_while_waiting_keeps_its_form_and_says_not_saved
     assert events.list_events(ctx.db, ctx.chapter_id) == []
     assert dialog.save() is True
     assert [e.title for e in events.list_events(ctx.db, ctx.chapter_id)] == ["Conversatorio"]
+
+
+def test_restore_runs_as_a_job(ctx, qtbot):
+    from ui.opening import restore_in_background
+
+    backup = ctx.db.backup(reason="manual")
+    people.create_person(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López"))
+    path = ctx.db.path
+    ctx.db.close()
+    probe = Probe()
+    result = restore_in_background(None, path, backup)
+    probe.stop()
+    assert result.restored_from == backup and result.previous_kept_at is not None
+    from chapter_manager.storage import open_database
+
+    with open_database(path) as db:
+        assert people.list_people(db, ctx.chapter_id) == []
