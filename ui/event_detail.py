@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from chapter_manager.errors import ChapterError, DuplicateError, NotFound, ValidationError
 
+from . import tasks
 from .context import AppContext
 from .event_editor import date_time_edit, set_wall_clock, wall_clock
 from .forms import ERROR_STYLE, FieldForm, fmt_datetime, fmt_int, fmt_time
@@ -213,7 +214,8 @@ class RecordPledgeDialog(QDialog):
             may_publish_name=self.may_publish.isChecked(),
         )
         try:
-            self.outcome = record_pledge(self.ctx.db, int(person_id), data)
+            db, chosen_id = self.ctx.db, int(person_id)
+            self.outcome = tasks.write_and_wait(self, lambda: record_pledge(db, chosen_id, data))
         except ValidationError as error:
             self.form.show_errors(error)
             return False
@@ -719,7 +721,8 @@ class EventDetail(QWidget):
             return False
         event_id = self.event_id
         try:
-            attendance, new = check_in(self.ctx.db, event_id, person_id)
+            db = self.ctx.db
+            attendance, new = tasks.write_and_wait(self, lambda: check_in(db, event_id, person_id))
         except ValidationError as error:
             self._say(" ".join(error.fields.values()), error=True)
             return False
@@ -786,7 +789,8 @@ class EventDetail(QWidget):
             self.walk_given.edit.setFocus()
             return False
         try:
-            person = create_person(self.ctx.db, self.ctx.require_chapter(), data)
+            db, chapter_id = self.ctx.db, self.ctx.require_chapter()
+            person = tasks.write_and_wait(self, lambda: create_person(db, chapter_id, data))
         except DuplicateError as error:
             # They are in the chapter already (same email or student id): check them in.
             self.walk_message.setText(str(error) + " " + self.tr("They were checked in as they are."))
@@ -843,8 +847,13 @@ class EventDetail(QWidget):
             return 0
         event_id = self.event_id
         try:
-            for attendee in chosen:
-                remove_attendance(self.ctx.db, event_id, attendee.person_id)
+            db = self.ctx.db
+
+            def remove() -> None:
+                for attendee in chosen:
+                    remove_attendance(db, event_id, attendee.person_id)
+
+            tasks.write_and_wait(self, remove)
         except ChapterError as error:
             self._say(str(error), error=True)
             return 0
@@ -877,7 +886,8 @@ class EventDetail(QWidget):
             return False
         value = self.headcount.value() or None
         try:
-            view = set_headcount(self.ctx.db, self.event_id, value)
+            db, event_id = self.ctx.db, self.event_id
+            view = tasks.write_and_wait(self, lambda: set_headcount(db, event_id, value))
         except ChapterError as error:
             self._say(str(error), error=True)
             return False

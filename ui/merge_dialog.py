@@ -373,7 +373,8 @@ class ReviewDialog(QDialog):
             return
         review = self.reviews[min(rows)]
         try:
-            resolve_review(self.ctx.db, review.id, same_person=same_person)
+            db, review_id = self.ctx.db, review.id
+            tasks.write_and_wait(self, lambda: resolve_review(db, review_id, same_person=same_person))
         except ChapterError as error:
             from .errors import show_error
 

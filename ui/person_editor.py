@@ -136,12 +136,14 @@ class TermDialog(QDialog):
         data = self.data()
         try:
             if self.term is None:
-                self.saved = members.add_officer_term(
-                    self.ctx.db, self.person_id, data.role, data.starts_on,  # type: ignore[arg-type]
+                db, person_id = self.ctx.db, self.person_id
+                self.saved = tasks.write_and_wait(self, lambda: members.add_officer_term(
+                    db, person_id, data.role, data.starts_on,  # type: ignore[arg-type]
                     data.ends_on, data.custom_title,
-                )
+                ))
             else:
-                self.saved = members.update_officer_term(self.ctx.db, self.term.id, data)
+                db, term_id = self.ctx.db, self.term.id
+                self.saved = tasks.write_and_wait(self, lambda: members.update_officer_term(db, term_id, data))
         except ValidationError as error:
             self.form.show_errors(error)
             return False
@@ -322,7 +324,8 @@ class TermsPanel(QWidget):
         if term is None or term.ends_on is not None:
             return
         try:
-            ended = members.end_officer_term(self.ctx.db, term.id)
+            db, term_id = self.ctx.db, term.id
+            ended = tasks.write_and_wait(self, lambda: members.end_officer_term(db, term_id))
         except ChapterError as error:
             show_error(self, error, self.tr("Could not end the term"))
             return
@@ -339,7 +342,8 @@ class TermsPanel(QWidget):
         if not self.confirm(self.tr("Remove officer term"), text):
             return
         try:
-            members.delete_officer_term(self.ctx.db, term.id)
+            db, term_id = self.ctx.db, term.id
+            tasks.write_and_wait(self, lambda: members.delete_officer_term(db, term_id))
         except ChapterError as error:
             show_error(self, error, self.tr("Could not remove the term"))
             return

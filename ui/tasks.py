@@ -45,6 +45,7 @@ from chapter_manager.jobs import Cancelled, Progress
 from .i18n import tr
 
 SHOW_AFTER_MS = 600
+FULL_COLLECTIONS_AFTER_MS = 1000
 THROTTLE_S = 0.1
 
 TaskFunction = Callable[[Progress, threading.Event], Any]
@@ -174,7 +175,8 @@ class Task(QObject):
             self._dialog = None
         _RUNNING.discard(self)
         if not _RUNNING:
-            _allow_full_collections()
+            # a moment later: a wizard's next step starts a new task right away
+            QTimer.singleShot(FULL_COLLECTIONS_AFTER_MS, _allow_full_collections)
         self.finished.emit()
 
     @Slot(object)
@@ -247,7 +249,7 @@ def _postpone_full_collections() -> None:
 
 def _allow_full_collections() -> None:
     global _THRESHOLDS
-    if _THRESHOLDS is not None:
+    if _THRESHOLDS is not None and not _RUNNING:
         gc.set_threshold(*_THRESHOLDS)
         _THRESHOLDS = None
 

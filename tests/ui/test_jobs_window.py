@@ -255,7 +255,7 @@ def test_full_collections_wait_while_work_runs(qtbot):
     assert gc.get_threshold()[:2] == before[:2] and gc.get_threshold()[2] >= 1_000_000
     release.set()
     qtbot.waitUntil(lambda: task.done, timeout=5_000)
-    assert gc.get_threshold() == before
+    qtbot.waitUntil(lambda: gc.get_threshold() == before, timeout=5_000)
 
 
 def test_an_event_editor_stopped_while_waiting_keeps_its_form_and_says_not_saved(ctx, qtbot, monkeypatch):

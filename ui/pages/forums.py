@@ -193,7 +193,8 @@ class ForumDetail(QScrollArea):
             return
         done = entry.checkState() == Qt.CheckState.Checked
         try:
-            forums.set_action_item_done(self.ctx.db, int(item_id), done)
+            db, action_id = self.ctx.db, int(item_id)
+            tasks.write_and_wait(self, lambda: forums.set_action_item_done(db, action_id, done))
             # Keep the list as it is (and the keyboard focus in it): remember the new state
             # so the refresh that follows finds nothing to redraw.
             self.view = forums.get_forum(self.ctx.db, self.view.id)
