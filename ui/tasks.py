@@ -22,6 +22,7 @@ to finish writing…" and offers "Stop waiting" (a task's Cancel; nothing is wri
 
 :func:`run_and_wait` runs a task while a local event loop keeps the window painting (for
 work whose result the caller needs before going on: opening, restoring);
+:func:`write_and_wait` is a form's save through it ("Stop waiting" raises :class:`NotSaved`);
 :func:`finish_all` waits for every running task with a visible "Finishing…" dialog (the
 window's close and its switch to another database).
 """
