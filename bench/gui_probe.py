@@ -3,6 +3,7 @@
     python bench/gui_probe.py start DB        # cold start to an interactive main window
     python bench/gui_probe.py baseline        # the same for an empty QMainWindow (the floor)
     python bench/gui_probe.py members DB      # search keystrokes, sorts, memory on the Members screen
+    python bench/gui_probe.py import CSV DB   # the GUI thread's longest stall during a CSV import
 
 Each prints one JSON line.  Settings live in a throwaway folder and automatic backups are
 off, so a 1 GB backup does not run beside the measurements.
@@ -173,6 +174,106 @@ def members(db: str) -> None:
     window.close()
 
 
+PHASE = ["start"]
+
+
+class _StallProbe:
+    """A 10 ms QTimer on the GUI thread; records every gap between two of its ticks."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self.long: list[tuple[int, str]] = []
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = (now - self._last) * 1000
+        self.gaps.append(gap)
+        if gap > 100:
+            self.long.append((round(gap), PHASE[0]))
+        self._last = now
+
+    def stop(self) -> dict[str, float]:
+        self.timer.stop()
+        ordered = sorted(self.gaps) or [0.0]
+        return {"longest_ms": ordered[-1], "p99_ms": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+                "ticks": len(self.gaps), "over_100ms": self.long}
+
+
+def import_stall(csv_path: str, db: str) -> None:
+    """The main window on DB; the import wizard's three jobs (read, check, commit) run on
+    the worker pool one after the other, as the wizard runs them, while a 10 ms timer
+    measures the GUI thread.  Then the same timer on the idle window, for the floor."""
+    from PySide6.QtCore import QTimer
+
+    from chapter_manager.imports import commit_import, guess_mapping, plan_import, read_table
+    from ui import tasks
+    from ui.app import make_application, open_main_window
+
+    app = make_application()
+    _settings_isolated()
+    window = open_main_window(Path(db), create=False)
+    ctx = window.ctx
+    chapter_id = ctx.chapter_id
+    out: dict[str, object] = {}
+    probe = _StallProbe()
+    started: dict[str, float] = {}
+
+    def idle_floor() -> None:
+        floor = _StallProbe()
+        floor.start()
+
+        def done() -> None:
+            out["idle"] = floor.stop()
+            app.quit()
+
+        QTimer.singleShot(3000, done)
+
+    def failed(error: BaseException) -> None:
+        out["error"] = repr(error)
+        app.quit()
+
+    def committed(result) -> None:  # type: ignore[no-untyped-def]
+        out["import_s"] = time.perf_counter() - started["t"]
+        out["created"] = result.created
+        out["during"] = probe.stop()
+        PHASE[0] = "idle"
+        QTimer.singleShot(200, idle_floor)
+
+    def checked(plan) -> None:  # type: ignore[no-untyped-def]
+        PHASE[0] = "commit"
+        tasks.run_task(window, "Importing",
+                       lambda progress, cancel: commit_import(ctx.db, plan, progress=progress, cancel=cancel),
+                       on_done=committed, on_error=failed)
+
+    def read(table) -> None:  # type: ignore[no-untyped-def]
+        PHASE[0] = "check"
+        mapping = guess_mapping(table.headers)
+        tasks.run_task(window, "Checking the rows",
+                       lambda progress, cancel: plan_import(ctx.db, chapter_id, table, mapping, progress=progress,
+                                                            cancel=cancel),
+                       on_done=checked, on_error=failed)
+
+    def go() -> None:
+        PHASE[0] = "read"
+        started["t"] = time.perf_counter()
+        probe.start()
+        tasks.run_task(window, "Reading the file", lambda _p, _c: read_table(csv_path), on_done=read, on_error=failed)
+
+    QTimer.singleShot(1000, go)  # after the window's own start-up work
+    app.exec()
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "start":
@@ -181,3 +282,5 @@ if __name__ == "__main__":
         baseline()
     elif mode == "members":
         members(sys.argv[2])
+    elif mode == "import":
+        import_stall(sys.argv[2], sys.argv[3])

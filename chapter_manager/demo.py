@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from .errors import ChapterError
+from . import jobs
 from .i18n import _
 from .models import (
     GENDER_PREFER_NOT_TO_SAY,
@@ -95,7 +95,7 @@ BATCH = 50_000  # people generated and inserted per round
 _UTC = dt.UTC
 
 
-class Cancelled(ChapterError):
+class Cancelled(jobs.Cancelled):
     """The person asked to stop; nothing of the demo chapter was saved."""
 
     def __init__(self) -> None:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ConflictError
 from chapter_manager.services.versions import Expected, resolve, same, version_of
 
+from . import tasks
 from .context import AppContext
 from .forms import fmt_date
 from .i18n import tr
@@ -239,7 +240,9 @@ class VersionGuard(QObject):
         expected = self.expected(key)
         while True:
             try:
-                view = call(data, expected)
+                # A job: another program's write lock is waited for visibly (tasks.NotSaved
+                # when the person stops waiting; the form keeps what was typed).
+                view = tasks.write_and_wait(self.form, lambda: call(data, expected))
             except ConflictError as error:
                 keep = self.ask(error)
                 if keep is None:

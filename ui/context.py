@@ -19,8 +19,13 @@ from .settings import Settings
 
 @dataclass(frozen=True)
 class UndoStep:
+    """One Edit ▸ Undo step.  With ``then``, ``undo`` is database work only (safe on a
+    worker thread: it runs as a job through ``ui.tasks``) and ``then`` tells the screens,
+    on the GUI thread; without it, ``undo`` does both on the GUI thread."""
+
     text: str
     undo: Callable[[], object]
+    then: Callable[[object], None] | None = None
 
 
 class AppContext(QObject):
@@ -37,6 +42,7 @@ class AppContext(QObject):
         self.settings = settings
         self.chapter_id: int | None = chapter_id
         self._undo: list[UndoStep] = []
+        self.undoing = False  # an undo step is running as a job
 
     # ------------------------------------------------------------ chapter
     def set_chapter(self, chapter_id: int | None) -> None:
@@ -69,8 +75,10 @@ class AppContext(QObject):
         self.data_changed.emit(what)
 
     # ------------------------------------------------------------ undo
-    def push_undo(self, text: str, undo: Callable[[], object]) -> None:
-        self._undo.append(UndoStep(text, undo))
+    def push_undo(self, text: str, undo: Callable[[], object],
+                  then: Callable[[object], None] | None = None) -> None:
+        """Add an Edit ▸ Undo step (see :class:`UndoStep`)."""
+        self._undo.append(UndoStep(text, undo, then))
         del self._undo[: -self.MAX_UNDO]
         self.undo_changed.emit()
 
@@ -82,7 +90,50 @@ class AppContext(QObject):
         if not self._undo:
             return None
         step = self._undo[-1]
-        step.undo()  # if this raises, the step stays so the user can try again
-        self._undo.pop()
-        self.undo_changed.emit()
+        result = step.undo()  # if this raises, the step stays so the user can try again
+        self._forget(step)
+        if step.then is not None:
+            step.then(result)
         return step.text
+
+    def undo_in_background(self, parent, on_done=None, on_error=None):  # type: ignore[no-untyped-def]
+        """Edit ▸ Undo: the newest step's database work runs as a job (``ui.tasks``), with
+        progress after a moment and the window responsive; ``on_done(text)`` afterwards.
+        Returns the task (None when there was nothing, or the step runs on the GUI thread)."""
+        if not self._undo or self.undoing:
+            return None
+        step = self._undo[-1]
+        if step.then is None:
+            text = self.undo()
+            if on_done is not None:
+                on_done(text)
+            return None
+        from . import tasks
+
+        self.undoing = True
+        self.undo_changed.emit()
+
+        def done(result: object) -> None:
+            self.undoing = False
+            self._forget(step)
+            assert step.then is not None
+            step.then(result)
+            if on_done is not None:
+                on_done(step.text)
+
+        def stopped(error: BaseException | None = None) -> None:
+            self.undoing = False
+            self.undo_changed.emit()  # the step stays: it can be tried again
+            if error is not None and on_error is not None:
+                on_error(error)
+
+        return tasks.run_task(parent, self.tr("Undoing {what}…").format(what=step.text),
+                              lambda _progress, _cancel: step.undo(), on_done=done,
+                              on_error=stopped, on_cancelled=stopped, cancellable=False)
+
+    def _forget(self, step: UndoStep) -> None:
+        for i in range(len(self._undo) - 1, -1, -1):
+            if self._undo[i] is step:
+                del self._undo[i]
+                break
+        self.undo_changed.emit()

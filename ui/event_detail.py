@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from chapter_manager.errors import ChapterError, DuplicateError, NotFound, ValidationError
 
+from . import tasks
 from .context import AppContext
 from .event_editor import date_time_edit, set_wall_clock, wall_clock
 from .forms import ERROR_STYLE, FieldForm, fmt_datetime, fmt_int, fmt_time
@@ -213,7 +214,8 @@ class RecordPledgeDialog(QDialog):
             may_publish_name=self.may_publish.isChecked(),
         )
         try:
-            self.outcome = record_pledge(self.ctx.db, int(person_id), data)
+            db, chosen_id = self.ctx.db, int(person_id)
+            self.outcome = tasks.write_and_wait(self, lambda: record_pledge(db, chosen_id, data))
         except ValidationError as error:
             self.form.show_errors(error)
             return False
@@ -719,7 +721,8 @@ class EventDetail(QWidget):
             return False
         event_id = self.event_id
         try:
-            attendance, new = check_in(self.ctx.db, event_id, person_id)
+            db = self.ctx.db
+            attendance, new = tasks.write_and_wait(self, lambda: check_in(db, event_id, person_id))
         except ValidationError as error:
             self._say(" ".join(error.fields.values()), error=True)
             return False
@@ -731,12 +734,9 @@ class EventDetail(QWidget):
             self._say(self.tr("✓ {name} checked in at {time}.").format(
                 name=name, time=fmt_time(attendance.checked_in_at.astimezone(self._zone()))))
             ctx = self.ctx
-
-            def undo() -> None:
-                remove_attendance(ctx.db, event_id, person_id)
-                ctx.changed("events")
-
-            ctx.push_undo(self.tr("check-in of {name}").format(name=name), undo)
+            db = ctx.db
+            ctx.push_undo(self.tr("check-in of {name}").format(name=name),
+                          lambda: remove_attendance(db, event_id, person_id), lambda _r: ctx.changed("events"))
             self.ctx.status_message.emit(self.tr("{name} checked in.").format(name=name))
         else:
             self._say(self.tr("{name} was already checked in (at {time}).").format(
@@ -789,7 +789,8 @@ class EventDetail(QWidget):
             self.walk_given.edit.setFocus()
             return False
         try:
-            person = create_person(self.ctx.db, self.ctx.require_chapter(), data)
+            db, chapter_id = self.ctx.db, self.ctx.require_chapter()
+            person = tasks.write_and_wait(self, lambda: create_person(db, chapter_id, data))
         except DuplicateError as error:
             # They are in the chapter already (same email or student id): check them in.
             self.walk_message.setText(str(error) + " " + self.tr("They were checked in as they are."))
@@ -846,17 +847,22 @@ class EventDetail(QWidget):
             return 0
         event_id = self.event_id
         try:
-            for attendee in chosen:
-                remove_attendance(self.ctx.db, event_id, attendee.person_id)
+            db = self.ctx.db
+
+            def remove() -> None:
+                for attendee in chosen:
+                    remove_attendance(db, event_id, attendee.person_id)
+
+            tasks.write_and_wait(self, remove)
         except ChapterError as error:
             self._say(str(error), error=True)
             return 0
         ctx = self.ctx
+        db = ctx.db
 
-        def undo() -> None:
+        def undo() -> None:  # a job on a worker thread
             for a in chosen:
-                check_in(ctx.db, event_id, a.person_id, source=a.source, at=a.checked_in_at)
-            ctx.changed("events")
+                check_in(db, event_id, a.person_id, source=a.source, at=a.checked_in_at)
 
         if len(chosen) == 1:
             text = self.tr("removal of {name}'s check-in").format(name=chosen[0].display_name)
@@ -864,7 +870,7 @@ class EventDetail(QWidget):
         else:
             text = self.tr("removal of %n check-in(s)", "", len(chosen))
             said = self.tr("%n people are no longer checked in. Undo with Ctrl+Z.", "", len(chosen))
-        ctx.push_undo(text, undo)
+        ctx.push_undo(text, undo, lambda _r: ctx.changed("events"))
         self._say(said)
         ctx.status_message.emit(said)
         gone = {a.person_id for a in chosen}
@@ -880,7 +886,8 @@ class EventDetail(QWidget):
             return False
         value = self.headcount.value() or None
         try:
-            view = set_headcount(self.ctx.db, self.event_id, value)
+            db, event_id = self.ctx.db, self.event_id
+            view = tasks.write_and_wait(self, lambda: set_headcount(db, event_id, value))
         except ChapterError as error:
             self._say(str(error), error=True)
             return False

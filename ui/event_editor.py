@@ -34,6 +34,7 @@ from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import EventKind, EventStatus, FocusArea
 
 from .conflict_dialog import VersionGuard, show_value
+from . import tasks
 from .context import AppContext
 from .forms import EnumCombo, FieldForm, fmt_datetime
 
@@ -332,9 +333,11 @@ class EventDialog(QDialog):
         from chapter_manager.services.events import create_event, event_data, update_event
 
         data = self.data()
+        db, event_id = self.ctx.db, self.event_id
         try:
-            if self.event_id is None:
-                self.saved = create_event(self.ctx.db, self.ctx.require_chapter(), data)
+            if event_id is None:
+                chapter_id = self.ctx.require_chapter()
+                self.saved = tasks.write_and_wait(self, lambda: create_event(db, chapter_id, data))
             else:
                 db, event_id = self.ctx.db, self.event_id
                 self.saved = self.guard.save(

@@ -43,6 +43,7 @@ from chapter_manager.models import ForumFormat
 from chapter_manager.services import forums, people
 
 from .conflict_dialog import VersionGuard, show_value
+from . import tasks
 from .context import AppContext
 from .forms import (
     ERROR_STYLE,
@@ -687,9 +688,11 @@ class ForumDialog(QDialog):
     @Slot()
     def save(self) -> bool:
         data, problems = self.data()
+        db, forum_id = self.ctx.db, self.forum_id
         try:
-            if self.forum_id is None:
-                view = forums.create_forum(self.ctx.db, self.ctx.require_chapter(), data)
+            if forum_id is None:
+                chapter_id = self.ctx.require_chapter()
+                view = tasks.write_and_wait(self, lambda: forums.create_forum(db, chapter_id, data))
             else:
                 db, forum_id = self.ctx.db, self.forum_id
                 view = self.guard.save(

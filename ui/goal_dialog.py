@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QSpinBox, QV
 from chapter_manager.errors import ChapterError, ValidationError
 
 from .conflict_dialog import VersionGuard
+from . import tasks
 from .context import AppContext
 from .forms import FieldForm, OptionalDateEdit
 
@@ -72,9 +73,11 @@ class GoalDialog(QDialog):
             label=self.label.text(),
         )
         self.form.clear_errors()
+        db, goal_id = self.ctx.db, self.goal_id
         try:
-            if self.goal_id is None:
-                self.saved_id = goals.create_goal(self.ctx.db, self.ctx.require_chapter(), data).id
+            if goal_id is None:
+                chapter_id = self.ctx.require_chapter()
+                self.saved_id = tasks.write_and_wait(self, lambda: goals.create_goal(db, chapter_id, data)).id
             else:
                 db, goal_id = self.ctx.db, self.goal_id
                 saved = self.guard.save(

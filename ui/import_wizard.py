@@ -514,17 +514,19 @@ class ImportWizard(QWizard):
         ctx.changed("people")
         chapter_id = self.chapter_id
 
-        def undo() -> None:
+        db = ctx.db
+
+        def undo() -> None:  # a job on a worker thread
             from chapter_manager.imports import last_import
 
-            last = last_import(ctx.db, chapter_id)
+            last = last_import(db, chapter_id)
             if last is None or last.audit_uuid != result.audit_uuid:
                 return  # undone already (or another import came since): nothing to do
-            undo_last_import(ctx.db, chapter_id, result.audit_uuid)
-            ctx.changed("people")
+            undo_last_import(db, chapter_id, result.audit_uuid)
 
         if result.created or result.updated:
-            ctx.push_undo(self.tr("Import of {n} people").format(n=result.created + result.updated), undo)
+            ctx.push_undo(self.tr("Import of {n} people").format(n=result.created + result.updated), undo,
+                          lambda _undone: ctx.changed("people"))
         self.page.refresh()
 
 

@@ -193,10 +193,25 @@ class MainWindow(QMainWindow):
         if ctx.db.path is not None:
             self.settings.add_recent_file(ctx.db.path)
 
+    def finish_running_work(self, question: str) -> bool:
+        """Before closing the database: work the person started (with a progress dialog)
+        is asked about; then every task is asked to stop and waited for, with a visible
+        "Finishing…" dialog (a write past its last check completes).  False: keep going."""
+        running = [t for t in tasks.running_tasks() if t.title and t.shows_progress]
+        if running and not self.ask_stop_work(question.format(what=running[0].title)):
+            return False
+        tasks.finish_all(self)
+        return True
+
+    def ask_stop_work(self, question: str) -> bool:
+        """Whether to stop the running work (tests replace this)."""
+        answer = QMessageBox.question(self, tr("Work in progress"), question)
+        return answer == QMessageBox.StandardButton.Yes
+
     def set_context(self, ctx: AppContext) -> None:
         """Switch to another database: every screen is rebuilt on it."""
         old = self.ctx
-        tasks.shutdown()
+        tasks.finish_all(self)  # nothing runs on the old database past this line
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
@@ -319,7 +334,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _update_undo(self) -> None:
         text = self.ctx.undo_text()
-        self.undo_action.setEnabled(text is not None)
+        self.undo_action.setEnabled(text is not None and not self.ctx.undoing)
         self.undo_action.setText(tr("&Undo {what}").format(what=text) if text else tr("&Undo"))
 
     @Slot()
@@ -328,18 +343,22 @@ class MainWindow(QMainWindow):
 
         from .errors import show_error
 
+        def said(text: str | None) -> None:
+            if text:
+                self.statusBar().showMessage(tr("Undone: {what}").format(what=text), 6000)
+
         try:
-            text = self.ctx.undo()
+            self.ctx.undo_in_background(
+                self, on_done=said, on_error=lambda error: show_error(self, error, tr("Could not undo")))
         except ChapterError as error:
             show_error(self, error, tr("Could not undo"))
-            return
-        if text:
-            self.statusBar().showMessage(tr("Undone: {what}").format(what=text), 6000)
 
     # ------------------------------------------------------------------ files
     def _switch_to(self, path: Path | None, create: bool) -> None:
         from .opening import open_interactively
 
+        if not self.finish_running_work(tr("“{what}” is still running. Stop it and open another database?")):
+            return
         db = open_interactively(self, path, create=create)
         if db is None:
             return
@@ -512,15 +531,19 @@ class MainWindow(QMainWindow):
         if not dialog.exec() or dialog.chosen is None:
             return
         from chapter_manager.errors import ChapterError
-        from chapter_manager.storage.backups import restore_backup
+        from chapter_manager.jobs import Cancelled
 
         from .errors import show_error
+        from .opening import restore_in_background
 
+        if not self.finish_running_work(tr("“{what}” is still running. Stop it and restore the backup?")):
+            return
         path = self.ctx.db.path
-        tasks.shutdown()
         self.ctx.db.close()
         try:
-            result = restore_backup(path, dialog.chosen)
+            result = restore_in_background(self, path, dialog.chosen)
+        except Cancelled:
+            self.statusBar().showMessage(tr("The restore was cancelled; nothing was changed."), 15000)
         except ChapterError as error:
             show_error(self, error, tr("Could not restore"))
         else:
@@ -550,18 +573,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Work the user started (with a progress dialog) is worth asking about; quiet work
         # such as the automatic backup is waited for by tasks.shutdown() below.
-        running = [t for t in tasks.running_tasks() if t.title and t.shows_progress]
-        if running:
-            answer = QMessageBox.question(
-                self, tr("Work in progress"),
-                tr("“{what}” is still running. Stop it and quit?").format(what=running[0].title),
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
+        if not self.finish_running_work(tr("“{what}” is still running. Stop it and quit?")):
+            event.ignore()
+            return
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.sync()
-        tasks.shutdown()
         for page in self.pages.values():
             closer = getattr(page, "shutdown", None)
             if closer is not None:

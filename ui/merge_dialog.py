@@ -246,9 +246,10 @@ class MergeDialog(QDialog):
         if not summary.dry_run and summary.batch_id is not None:
             from chapter_manager.services.merge import undo_merge
 
-            db, batch = self.ctx.db, summary.batch_id
-            self.ctx.push_undo(self.tr("merge of {n} pack(s)").format(n=len(summary.packs)),
-                               lambda: (undo_merge(db, batch), self.ctx.changed("all")))
+            ctx, batch = self.ctx, summary.batch_id
+            db = ctx.db
+            ctx.push_undo(self.tr("merge of {n} pack(s)").format(n=len(summary.packs)),
+                          lambda: undo_merge(db, batch), lambda _rows: ctx.changed("all"))
             self.ctx.changed("all")
             self.review_button.setVisible(summary.queued_for_review > 0)
         self._refresh()
@@ -372,7 +373,8 @@ class ReviewDialog(QDialog):
             return
         review = self.reviews[min(rows)]
         try:
-            resolve_review(self.ctx.db, review.id, same_person=same_person)
+            db, review_id = self.ctx.db, review.id
+            tasks.write_and_wait(self, lambda: resolve_review(db, review_id, same_person=same_person))
         except ChapterError as error:
             from .errors import show_error
 

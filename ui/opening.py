@@ -35,10 +35,12 @@ from chapter_manager.errors import (
     ReadOnlyDatabase,
     ValidationError,
 )
+from chapter_manager.jobs import Cancelled
 from chapter_manager.storage import Database, open_database
 
 from .conflict_dialog import VersionGuard
 from .context import AppContext
+from . import tasks
 from .forms import FieldForm, OptionalDateEdit
 from .i18n import tr
 
@@ -81,13 +83,15 @@ def open_interactively(
     while True:
         try:
             try:
-                db = open_database(path, create=create)
+                db = _open(parent, path, create)
             except ReadOnlyDatabase as error:
                 if error.needs_upgrade is not None:
                     raise
                 # A file on a read-only disk (or not ours to change) is opened to read; the
                 # window says so, and a change says it cannot be saved.
-                db = open_database(path, readonly=True)
+                db = _open(parent, path, create, readonly=True)
+        except Cancelled:
+            return None
         except DatabaseCorrupt as error:
             buttons = []
             if error.newest_backup is not None:
@@ -95,10 +99,10 @@ def open_interactively(
             buttons += [("other", tr("Open another file…")), ("cancel", tr("Cancel"))]
             choice = _ask(parent, tr("The database is damaged"), _plain(error), buttons)
             if choice == "restore" and error.newest_backup is not None:
-                from chapter_manager.storage.backups import restore_backup
-
                 try:
-                    result = restore_backup(error.path, error.newest_backup)
+                    result = restore_in_background(parent, error.path, error.newest_backup)
+                except Cancelled:
+                    return None
                 except ChapterError as restore_error:
                     _ask(parent, tr("Could not restore"), str(restore_error), [("cancel", tr("Close"))])
                     return None
@@ -155,6 +159,26 @@ def open_interactively(
                     continue
                 return None
         return db
+
+
+def _open(parent: QWidget | None, path: Path | None, create: bool, *, readonly: bool = False) -> Database:
+    """``open_database`` as a job: the check, the pre-upgrade backup and the upgrade run on
+    a worker while the window keeps painting (progress after a moment, Cancel)."""
+
+    def work(progress, cancel):  # type: ignore[no-untyped-def]
+        return open_database(path, create=create, readonly=readonly, progress=progress, cancel=cancel)
+
+    return tasks.run_and_wait(parent, tr("Opening the database"), work)
+
+
+def restore_in_background(parent: QWidget | None, db_path: Path, backup: Path):  # type: ignore[no-untyped-def]
+    """``restore_backup`` as a job (the window keeps painting); returns its result."""
+    from chapter_manager.storage.backups import restore_backup
+
+    def work(progress, cancel):  # type: ignore[no-untyped-def]
+        return restore_backup(db_path, backup, progress=progress, cancel=cancel)
+
+    return tasks.run_and_wait(parent, tr("Restoring the backup"), work)
 
 
 def _plain(error: DatabaseCorrupt) -> str:
@@ -277,10 +301,11 @@ class ChapterDialog(QDialog):
                         label=self.tr("Pledges this term"),
                     )
                     goals.check_goal(goal)  # before the chapter is created
-                view = chapters.create_chapter(self.db, self.data())
+                db, data = self.db, self.data()
+                view = tasks.write_and_wait(self, lambda: chapters.create_chapter(db, data))
                 self.created_id = view.id
                 if goal is not None:
-                    goals.create_goal(self.db, view.id, goal)
+                    tasks.write_and_wait(self, lambda: goals.create_goal(db, view.id, goal))
             elif self.guard is not None:
                 db, chapter_id = self.db, self.chapter_id
                 saved = self.guard.save(
@@ -289,7 +314,8 @@ class ChapterDialog(QDialog):
                 if saved is None:
                     return  # the comparison was cancelled: the form stays as typed
             else:
-                chapters.update_chapter(self.db, self.chapter_id, self.data())
+                db, data, chapter_id = self.db, self.data(), self.chapter_id
+                tasks.write_and_wait(self, lambda: chapters.update_chapter(db, chapter_id, data))
         except ValidationError as error:
             if set(error.fields) & {"target", "starts_on", "ends_on"}:
                 self.goal_form.show_errors(error)

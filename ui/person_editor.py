@@ -63,6 +63,7 @@ from chapter_manager.services.people import PersonData, PersonView
 from chapter_manager.text import email_key
 
 from .conflict_dialog import VersionGuard
+from . import tasks
 from .context import AppContext
 from .errors import show_error
 from .forms import (
@@ -157,10 +158,11 @@ class TermDialog(QDialog):
         data = self.data()
         try:
             if self.term is None:
-                self.saved = members.add_officer_term(
-                    self.ctx.db, self.person_id, data.role, data.starts_on,  # type: ignore[arg-type]
+                db, person_id = self.ctx.db, self.person_id
+                self.saved = tasks.write_and_wait(self, lambda: members.add_officer_term(
+                    db, person_id, data.role, data.starts_on,  # type: ignore[arg-type]
                     data.ends_on, data.custom_title,
-                )
+                ))
             else:
                 db, term_id = self.ctx.db, self.term.id
                 self.saved = self.guard.save(
@@ -348,7 +350,8 @@ class TermsPanel(QWidget):
         if term is None or term.ends_on is not None:
             return
         try:
-            ended = members.end_officer_term(self.ctx.db, term.id)
+            db, term_id = self.ctx.db, term.id
+            ended = tasks.write_and_wait(self, lambda: members.end_officer_term(db, term_id))
         except ChapterError as error:
             show_error(self, error, self.tr("Could not end the term"))
             return
@@ -365,7 +368,8 @@ class TermsPanel(QWidget):
         if not self.confirm(self.tr("Remove officer term"), text):
             return
         try:
-            members.delete_officer_term(self.ctx.db, term.id)
+            db, term_id = self.ctx.db, term.id
+            tasks.write_and_wait(self, lambda: members.delete_officer_term(db, term_id))
         except ChapterError as error:
             show_error(self, error, self.tr("Could not remove the term"))
             return
@@ -539,6 +543,7 @@ class PersonDialog(QDialog):
         self.person_id = person_id
         self.open_existing_id: int | None = None
         self.saved_name = ""
+        self._saving = False
         self._duplicate_id: int | None = None
         self._loaded_membership: tuple[MembershipStatus | None, dt.date | None] = (None, None)
         self.setWindowTitle(self.tr("New person") if person_id is None else self.tr("Person"))
@@ -815,24 +820,33 @@ class PersonDialog(QDialog):
 
     def _write(self) -> bool:
         """Save the person and their membership; False when problems are shown instead."""
+        if self._saving:
+            return False  # a Save is already under way
         self.clear_errors()
         data = self.person_data()
         db = self.ctx.db
+        person_id = self.person_id
         try:
-            if self.person_id is None:
-                chapter_id = self.ctx.require_chapter()
-                view = people.create_person(db, chapter_id, data)
-                # From here on the person exists: a second Save (after a membership problem)
-                # changes them instead of creating them again.
-                self.person_id = view.id
-                self.guard.track("person", "people", view.id, view.version, people.person_data(view))
-            else:
-                person_id = self.person_id
-                view = self.guard.save(
-                    "person", lambda d, e: people.update_person(db, person_id, d, e), data,
-                    people.person_data)
-                if view is None:
-                    return False  # the comparison was cancelled: the form stays as typed
+            # A job: if another program holds the write lock, the window stays responsive
+            # and says so; stopping leaves everything typed here (tasks.NotSaved).
+            self._saving = True
+            try:
+                if self.person_id is None:
+                    chapter_id = self.ctx.require_chapter()
+                    view = tasks.write_and_wait(self, lambda: people.create_person(db, chapter_id, data))
+                    # From here on the person exists: a second Save (after a membership problem)
+                    # changes them instead of creating them again.
+                    self.person_id = view.id
+                    self.guard.track("person", "people", view.id, view.version, people.person_data(view))
+                else:
+                    person_id = self.person_id
+                    view = self.guard.save(
+                        "person", lambda d, e: people.update_person(db, person_id, d, e), data,
+                        people.person_data)
+                    if view is None:
+                        return False  # the comparison was cancelled: the form stays as typed
+            finally:
+                self._saving = False
             self.saved_name = view.display_name
         except ValidationError as error:
             self.show_errors(error)
@@ -865,7 +879,8 @@ class PersonDialog(QDialog):
         if (status, joined) == self._loaded_membership:
             return True
         if status is None:
-            members.clear_membership(self.ctx.db, person_id)
+            db = self.ctx.db
+            tasks.write_and_wait(self, lambda: members.clear_membership(db, person_id))
             self.guard.forget("membership")
         else:
             # None clears a joining date that was known; the leaving date is kept.

@@ -40,6 +40,7 @@ from chapter_manager.services import people, pledges
 from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData, SignUpOutcome
 
+from . import tasks
 from .context import AppContext
 from .forms import ERROR_STYLE, EnumCombo, FieldForm, fmt_date, fmt_datetime
 from .i18n import tr
@@ -299,7 +300,8 @@ class PledgeDialog(QDialog):
         try:
             if pledge.signed_at is not None and pledge.signed_at > dt.datetime.now(dt.UTC) + FUTURE_SLACK:
                 raise ValidationError({"signed_at": self.tr("That time is in the future; check the date on the sheet.")})
-            outcome = pledges.sign_up(self.ctx.db, self.ctx.require_chapter(), self.person_data(), pledge)
+            db, chapter_id, person = self.ctx.db, self.ctx.require_chapter(), self.person_data()
+            outcome = tasks.write_and_wait(self, lambda: pledges.sign_up(db, chapter_id, person, pledge))
         except ValidationError as error:
             self.form.show_errors(error)
             return None
@@ -493,7 +495,8 @@ class LinkPersonDialog(QDialog):
             self._problem(self.tr("The pledge already belongs to {name}.").format(name=self.current_name))
             return False
         try:
-            outcome = pledges.relink_pledge(self.ctx.db, self.pledge_id, person_id)
+            db, pledge_id = self.ctx.db, self.pledge_id
+            outcome = tasks.write_and_wait(self, lambda: pledges.relink_pledge(db, pledge_id, person_id))
         except ValidationError as error:
             self._problem("\n".join(error.fields.values()))
             return False

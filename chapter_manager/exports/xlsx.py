@@ -45,6 +45,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .. import jobs
 from ..errors import ChapterError
 from ..i18n import _
 
@@ -78,7 +79,7 @@ MAX_WIDTH = 60
 Progress = Callable[[float | None, str], None]
 
 
-class Cancelled(ChapterError):
+class Cancelled(jobs.Cancelled):
     """The user stopped the work; nothing was written or saved."""
 
     def __init__(self) -> None:

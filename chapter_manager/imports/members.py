@@ -36,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import Table as SqlTable
 from sqlalchemy import delete, select
 
+from .. import jobs
 from ..errors import ChapterError, NotFound, ValidationError
 from ..i18n import _
 from ..models import (
@@ -80,12 +81,9 @@ _STEP = 1000
 Progress = Callable[[float | None, str], None]
 
 
-class ImportCancelled(ChapterError):
+class ImportCancelled(jobs.Cancelled):
     def __init__(self) -> None:
         super().__init__(_("Cancelled; nothing was imported."))
-
-
-ImportCancelled.__name__ = "Cancelled"  # ui.tasks treats it as a cancel
 
 
 @dataclass
@@ -648,7 +646,8 @@ def _people_with_records(conn: Any, ids: set[int]) -> set[int]:
     return busy
 
 
-def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None = None) -> UndoneImport:
+def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None = None, *,
+                     progress: Progress | None = None, cancel: jobs.CancelSignal | None = None) -> UndoneImport:
     """Take the last import back.
 
     With ``audit_uuid`` (an :class:`ImportResult`'s), only that import: if another import
@@ -656,7 +655,9 @@ def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None
     People the import updated who were deleted since are passed over (deleting them
     removed their previous values too) and counted in ``deleted_since``.
     """
+    jobs.check(cancel, ImportCancelled)
     with db.write() as s:
+        jobs.check(cancel, ImportCancelled)  # the last moment: past it the undo runs to its end
         entry = _last_entry(s, chapter_id)
         if entry is None or (audit_uuid is not None and entry.uuid != audit_uuid):
             raise NotFound(_("There is no import to undo.") if entry is None else

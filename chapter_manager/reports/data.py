@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 
+from .. import jobs
 from ..i18n import _
 from ..models import (
     AcademicTerm,
@@ -46,8 +47,11 @@ MAX_DAILY_POINTS = 400
 Progress = Callable[[float | None, str], None]
 
 
-class Cancelled(Exception):
-    """The report was cancelled (``ui.tasks`` recognises the name)."""
+class Cancelled(jobs.Cancelled):
+    """The report was cancelled; no file was written."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The report was cancelled; nothing was saved."))
 
 
 @dataclass(frozen=True)

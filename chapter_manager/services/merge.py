@@ -46,6 +46,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from .. import jobs
 from ..errors import ChapterError, NotFound
 from ..i18n import _
 from ..models import (
@@ -90,7 +91,7 @@ _statements = ConsentStatement.__table__
 _CHUNK = 500
 
 
-class Cancelled(ChapterError):
+class Cancelled(jobs.Cancelled):
     def __init__(self) -> None:
         super().__init__(_("The merge was cancelled; nothing was changed."))
 
@@ -934,7 +935,8 @@ def list_merges(db: Database, chapter_id: int) -> list[MergeBatchView]:
                 for r in conn.execute(select(t).where(t.c.chapter_id == chapter_id).order_by(t.c.id.desc()))]
 
 
-def undo_merge(db: Database, batch_id: int) -> int:
+def undo_merge(db: Database, batch_id: int, *, progress: Progress | None = None,
+               cancel: jobs.CancelSignal | None = None) -> int:
     """Take back everything one merge added or changed; return how many rows.
 
     Only the chapter's newest merge that is not undone yet can be undone (a later merge
@@ -942,7 +944,9 @@ def undo_merge(db: Database, batch_id: int) -> int:
     since; pledges the merge changed get their earlier values back.
     """
     t, r = MergeBatch.__table__, MergeRow.__table__
+    jobs.check(cancel)
     with db.connect(write=True) as conn:
+        jobs.check(cancel)  # the last moment: past it the undo runs to its end
         batch = conn.execute(select(t).where(t.c.id == batch_id)).first()
         if batch is None:
             raise NotFound(_("There is no merge with id {id}.").format(id=batch_id))
@@ -1115,7 +1119,8 @@ class PackWritten:
 
 
 def export_pack(db: Database, out: Path | str, *, chapter_id: int | None = None,
-                event_id: int | None = None, since: dt.date | None = None) -> PackWritten:
+                event_id: int | None = None, since: dt.date | None = None,
+                progress: Progress | None = None, cancel: jobs.CancelSignal | None = None) -> PackWritten:
     """Write this database's sign-ups (optionally of one event, or since a day) to a pack."""
     event_uuid = None
     if event_id is None and chapter_id is None:
@@ -1135,7 +1140,8 @@ def export_pack(db: Database, out: Path | str, *, chapter_id: int | None = None,
         chapter_id = chapter_id or row.chapter_id
     with db.raw_sqlite() as raw:
         written = write_pack(raw, Path(out), device_id=db.device.id, device_name=db.device.name,
-                             chapter_id=chapter_id, event_id=event_id, event_uuid=event_uuid, since=since)
+                             chapter_id=chapter_id, event_id=event_id, event_uuid=event_uuid, since=since,
+                             progress=progress, cancel=cancel)
     c = written.counts
     return PackWritten(written.path, c["people"], c["pledges"], c["attendance"], c["events"])
 

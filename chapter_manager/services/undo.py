@@ -49,6 +49,7 @@ from typing import Any, cast
 from sqlalchemy import PrimaryKeyConstraint, Table, UniqueConstraint, delete, exc, select, update
 from sqlalchemy.engine import Connection
 
+from .. import jobs
 from ..errors import ChapterError, DuplicateError, NotFound
 from ..i18n import _
 from ..models import (
@@ -260,14 +261,18 @@ def _delete(
     what: str,
     summary: str,
     describe: Any,
+    job: jobs.Job | None = None,
 ) -> Deleted:
     """Snapshot, delete and audit rows of ``table``; ``describe(rows)`` names them."""
+    job = job or jobs.Job()
     wanted = _unique_ids(ids)
     if not wanted:
         return Deleted(entity, 0, _("Delete nothing"))
+    job.check()
     with db.write() as s:
         conn = s.connection()
         rows, relinks = _snapshot(conn, table, wanted)
+        job.check()  # the last moment: past it the delete runs to its end
         top = rows.get(table.name, {})
         missing = [i for i in wanted if i not in top]
         if missing:
@@ -370,7 +375,8 @@ def _describe_pledges(rows: list[dict[str, Any]]) -> str:
     return _("Delete {n} pledges").format(n=len(rows))
 
 
-def delete_people(db: Database, ids: Sequence[int]) -> Deleted:
+def delete_people(db: Database, ids: Sequence[int], *, progress: jobs.Progress | None = None,
+                  cancel: jobs.CancelSignal | None = None) -> Deleted:
     """Delete people with everything about them, as ``people.delete_person`` does for
     each (tombstone, audit entry, search index purged), in one transaction.
 
@@ -380,30 +386,37 @@ def delete_people(db: Database, ids: Sequence[int]) -> Deleted:
     deleted.
     """
     return _delete(db, _people, ids, entity="person", what=_("person"),
-                   summary="person deleted", describe=_describe_people)
+                   summary="person deleted", describe=_describe_people,
+                   job=jobs.as_job(progress, cancel))
 
 
-def delete_events(db: Database, ids: Sequence[int]) -> Deleted:
+def delete_events(db: Database, ids: Sequence[int], *, progress: jobs.Progress | None = None,
+                  cancel: jobs.CancelSignal | None = None) -> Deleted:
     """Delete events with their attendance, as ``events.delete_event`` does for each.
 
     Pledges signed and forum sessions held at them are kept, without the event (until
     :func:`restore`).
     """
     return _delete(db, _events, ids, entity="event", what=_("event"),
-                   summary="event deleted", describe=_describe_events)
+                   summary="event deleted", describe=_describe_events,
+                   job=jobs.as_job(progress, cancel))
 
 
-def delete_forums(db: Database, ids: Sequence[int]) -> Deleted:
+def delete_forums(db: Database, ids: Sequence[int], *, progress: jobs.Progress | None = None,
+                  cancel: jobs.CancelSignal | None = None) -> Deleted:
     """Delete forum sessions with their facilitators, takeaways, action items and
     testimonies, as ``forums.delete_forum`` does for each."""
     return _delete(db, _forums, ids, entity="forum_session", what=_("forum session"),
-                   summary="forum session deleted", describe=_describe_forums)
+                   summary="forum session deleted", describe=_describe_forums,
+                   job=jobs.as_job(progress, cancel))
 
 
-def delete_pledges(db: Database, ids: Sequence[int]) -> Deleted:
+def delete_pledges(db: Database, ids: Sequence[int], *, progress: jobs.Progress | None = None,
+                   cancel: jobs.CancelSignal | None = None) -> Deleted:
     """Delete pledges (the people who signed them stay)."""
     return _delete(db, _pledges, ids, entity="pledge", what=_("pledge"),
-                   summary="pledge deleted", describe=_describe_pledges)
+                   summary="pledge deleted", describe=_describe_pledges,
+                   job=jobs.as_job(progress, cancel))
 
 
 # --------------------------------------------------------------------------- restoring
@@ -588,19 +601,23 @@ def _insert(
                 remap[r["id"]] = int(key[0])
 
 
-def restore(db: Database, deleted: Deleted) -> int:
+def restore(db: Database, deleted: Deleted, *, progress: jobs.Progress | None = None,
+            cancel: jobs.CancelSignal | None = None) -> int:
     """Put back everything ``deleted`` holds, in one transaction (see the module notes).
 
     Returns how many of the rows asked for (people, events, forum sessions or pledges)
     are back.  Raises :class:`CannotRestore` or ``DuplicateError`` (both
     ``ChapterError``) with a message for the user when it cannot; nothing is changed then.
     """
+    job = jobs.as_job(progress, cancel)
     if not deleted.count:
         return 0
+    job.check()
     with db.write() as s:
         conn = s.connection()
         _check_chapters(conn, deleted)
         _check_not_back(conn, deleted)
+        job.check()
         people = deleted.rows.get("people", [])
         if people:
             _check_people(conn, people)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
+from .. import jobs, paths
 from ..errors import ChapterError, DiskFull, StorageError
 from ..i18n import _
 from . import schema
@@ -232,18 +232,23 @@ class RestoreResult:
     previous_kept_at: Path | None
 
 
-def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
+def restore_backup(db_path: Path, backup: Path, *, progress: jobs.Progress | None = None,
+                   cancel: jobs.CancelSignal | None = None) -> RestoreResult:
     """Replace the database at ``db_path`` with ``backup``, keeping the current file aside.
 
     The backup is checked first; nothing changes if it is unusable.  The current database
     is backed up into the store (or, if it cannot be read, moved there as it is).
+    ``progress``/``cancel`` follow :mod:`chapter_manager.jobs`; a cancel is honoured up to
+    the moment the current file is set aside (after that the restore runs to its end).
     """
+    job = jobs.as_job(progress, cancel)
     backup = Path(backup).expanduser().absolute()
     db_path = Path(db_path).expanduser().absolute()
     if not backup.is_file():
         raise StorageError(_("There is no backup at {path}.").format(path=backup))
     if backup == db_path:
         raise StorageError(_("A database cannot be restored from itself."))
+    job.progress(None, _("Checking the backup…"))
     problems, _version = check_file(backup)
     if problems:
         raise StorageError(
@@ -251,8 +256,10 @@ def restore_backup(db_path: Path, backup: Path) -> RestoreResult:
                 path=backup, problem=problems[0]
             )
         )
+    job.check()
     store = BackupStore.for_database(db_path)
     kept: Path | None = None
+    job.progress(None, _("Restoring…"))
     if db_path.exists():
         kept = _set_current_aside(db_path, store)
     src = sq.raw_connect(backup, readonly=True)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import create_engine, exc, text
 from sqlalchemy.engine import Connection, Engine
 
-from .. import paths
+from .. import jobs, paths
 from ..device import DeviceIdentity, this_device
 from ..errors import (
     CannotOpen,
@@ -272,6 +272,8 @@ def open_database(
     device: DeviceIdentity | None = None,
     quick_check: bool = True,
     readonly: bool = False,
+    progress: jobs.Progress | None = None,
+    cancel: jobs.CancelSignal | None = None,
 ) -> Database:
     """Open (or create) the chapter database at a path or SQLAlchemy URL.
 
@@ -283,8 +285,11 @@ def open_database(
     refused and left as it is.  ``readonly`` (the commands that only read) never creates
     a file and reads through connections that cannot write; a file that cannot be
     written (read-only file, folder or disk) can only be opened that way, and
-    :class:`ReadOnlyDatabase` says so otherwise.
+    :class:`ReadOnlyDatabase` says so otherwise.  ``progress`` and ``cancel`` follow
+    :mod:`chapter_manager.jobs`: a cancel before the upgrade's transaction commits raises
+    ``jobs.Cancelled`` with the file at its old schema.
     """
+    job = jobs.as_job(progress, cancel)
     device = device or this_device()
     if target is None:
         target = paths.default_database()
@@ -293,7 +298,7 @@ def open_database(
     path = Path(target).expanduser().absolute()
     return _open_sqlite_file(
         path, create=create and not readonly, device=device, quick_check=quick_check,
-        readonly=readonly,
+        readonly=readonly, job=job,
     )
 
 
@@ -362,7 +367,9 @@ def _read_only_engine(path: Path, *, writable: bool) -> Engine:
 def _open_sqlite_file(
     path: Path, *, create: bool, device: DeviceIdentity, quick_check: bool = True,
     readonly: bool = False,
+    job: jobs.Job | None = None,
 ) -> Database:
+    job = job or jobs.Job()
     try:
         is_dir, exists = path.is_dir(), path.exists()
     except OSError as error:
@@ -390,8 +397,9 @@ def _open_sqlite_file(
             raise ReadOnlyDatabase(path, why)
         created = kind is None
         if not created:
+            job.progress(None, _("Checking the database…"))
             upgraded_from, backup_made = _check_existing(
-                path, quick_check=quick_check, read_only_reason=why
+                path, quick_check=quick_check, read_only_reason=why, job=job
             )
             if upgraded_from == _EMPTY:
                 created, upgraded_from = True, None
@@ -426,6 +434,13 @@ def _open_sqlite_file(
     db = Database(engine, path, device)
     try:
         if created or upgraded_from is not None:
+            try:
+                job.check()
+            except jobs.Cancelled:
+                engine.dispose()
+                raise
+            if upgraded_from is not None:
+                job.progress(None, _("Bringing the database up to date…"))
             schema.upgrade(engine)
             with db.write() as session:
                 schema.stamp_new_database(session)
@@ -469,7 +484,8 @@ QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
 
 def _check_existing(
-    path: Path, *, quick_check: bool, read_only_reason: str | None = None
+    path: Path, *, quick_check: bool, read_only_reason: str | None = None,
+    job: jobs.Job | None = None,
 ) -> tuple[int | None, Path | None]:
     """Refuse a file we must not open; back up one that needs upgrading.
 
@@ -511,6 +527,9 @@ def _check_existing(
             return None, None
         if read_only_reason is not None and version > 0:
             raise ReadOnlyDatabase(path, read_only_reason, upgrade=version)
+        if job is not None:
+            job.check()
+            job.progress(None, _("Backing up before the upgrade…"))
         backup = BackupStore.for_database(path).create(conn, reason="pre-upgrade")
         return version, backup
     finally:

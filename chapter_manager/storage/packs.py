@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from .. import jobs
 from ..errors import ChapterError
 from ..i18n import _
 from ..paths import open_private, private_folder
@@ -163,18 +164,28 @@ def write_pack(
     event_id: int | None = None,
     event_uuid: uuid.UUID | None = None,
     since: dt.date | None = None,
+    progress: jobs.Progress | None = None,
+    cancel: jobs.CancelSignal | None = None,
 ) -> WrittenPack:
-    """Write a sign-up pack of the live database ``source`` to ``out`` (atomically)."""
+    """Write a sign-up pack of the live database ``source`` to ``out`` (atomically).
+
+    ``progress``/``cancel`` follow :mod:`chapter_manager.jobs`; a cancel leaves no file."""
+    job = jobs.as_job(progress, cancel)
     out = Path(out).expanduser().absolute()
     if out.is_dir():
         raise PackRefused(_("{path} is a folder; give the pack a file name.").format(path=out))
     with tempfile.TemporaryDirectory(prefix="cm-pack-") as tmp:
         payload = Path(tmp) / "payload.db"
         try:
+            job.progress(0.0, _("Copying the sign-ups…"))
             sq.backup_into(source, payload)
+            job.check()
             conn = sqlite3.connect(str(payload), isolation_level=None)
             try:
+                job.progress(0.4, _("Leaving out everything but sign-ups…"))
                 _filter_payload(conn, chapter_id=chapter_id, event_id=event_id, since=since)
+                job.check()
+                job.progress(0.8, _("Checking the pack…"))
                 problems = sq.integrity_problems(conn)
                 if problems:
                     raise PackRefused(
@@ -207,6 +218,7 @@ def write_pack(
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
         fields["sha256"] = digest.hexdigest()
+        job.check()
         partial = out.with_name(out.name + ".partial")
         try:
             private_folder(out.parent)

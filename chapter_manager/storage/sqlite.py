@@ -89,9 +89,53 @@ def configure_engine(engine: Engine, *, read_only: bool = False) -> None:
         # Writers take the write lock up front, so two writers never deadlock half-way
         # through a transaction; readers start a plain (deferred) snapshot.
         if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            from .. import jobs
+
+            job = jobs.current()
+            if job is None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                begin_write_patiently(conn, job)
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def _is_busy(error: BaseException) -> bool:
+    message = str(getattr(error, "orig", error)).lower()
+    return "locked" in message or "busy" in message
+
+
+def begin_write_patiently(conn: Any, job: Any) -> None:
+    """``BEGIN IMMEDIATE`` for a running job: while another program holds the write lock,
+    try again every ``jobs.LOCK_STEP_MS``, saying so once through the job's progress and
+    stopping (``jobs.Cancelled``, nothing written) when the job is cancelled.  After
+    ``jobs.LOCK_PATIENCE_S`` the busy error goes up as it would without a job."""
+    import time
+
+    from sqlalchemy import exc
+
+    from .. import jobs
+    from ..i18n import _
+
+    waited = False
+    started = time.monotonic()
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {jobs.LOCK_STEP_MS}")
+    try:
+        while True:
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                break
+            except exc.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() - started > jobs.LOCK_PATIENCE_S:
+                    raise
+                if not waited:
+                    waited = True
+                    job.progress(None, jobs.waiting_message())
+                job.check()
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if waited:
+        job.progress(None, _("Saving…"))
 
 
 def looks_like_sqlite(path: Path) -> bool | None:

@@ -411,7 +411,8 @@ def test_delete_with_confirmation_and_undo(page, ctx, talk, qtbot):
     assert len(ev.list_events(ctx.db, ctx.chapter_id)) == 1  # cancelled: nothing happened
 
     page.confirm = lambda title, text: True
-    QTest.keyClick(page.table, Qt.Key.Key_Delete)
+    QTest.keyClick(page.table, Qt.Key.Key_Delete)  # a job on the worker pool
+    qtbot.waitUntil(lambda: ctx.undo_text() is not None, timeout=10_000)
     assert ev.list_events(ctx.db, ctx.chapter_id) == []
     assert page.model.rowCount() == 0 and page.body.currentWidget() is page.empty
     assert count_pledges(ctx.db, ctx.chapter_id) == 1  # the pledge signed there is kept
@@ -430,8 +431,8 @@ def test_delete_from_the_event_page_goes_back_to_the_list(page, ctx, talk, qtbot
     page.term.setCurrentIndex(page.term.findData("all"))
     detail = _open(page, qtbot, "Talk: allyship")
     page.confirm = lambda title, text: True
-    detail.delete_button.click()
-    assert page.stack.currentWidget() is page.list_page
+    detail.delete_button.click()  # a job on the worker pool
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.list_page, timeout=10_000)
     assert ev.list_events(ctx.db, ctx.chapter_id) == []
 
 

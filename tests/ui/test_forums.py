@@ -235,8 +235,8 @@ def test_delete_with_confirmation_and_undo(ctx, cast, page, qtbot):
     page.confirm = lambda title, text: True
     messages = []
     ctx.status_message.connect(messages.append)
-    QTest.keyClick(page.table, Qt.Key.Key_Delete)
-    assert page.model.rowCount() == 0
+    QTest.keyClick(page.table, Qt.Key.Key_Delete)  # a job on the worker pool
+    qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=10_000)
     assert messages and "Deleted" in messages[-1]
     assert ctx.undo_text() and "Masculinidades" in ctx.undo_text()
     assert ctx.undo()

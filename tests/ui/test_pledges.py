@@ -364,8 +364,9 @@ def test_delete_with_confirmation_and_undo(page, demo_ctx, qtbot):
     name = page.model.row_at(0).display_name
     asked = []
     page.confirm = lambda title, text: asked.append(text) or True
-    QTest.keyClick(page.table, Qt.Key.Key_Delete)
+    QTest.keyClick(page.table, Qt.Key.Key_Delete)  # a job on the worker pool
     assert name in asked[0]
+    qtbot.waitUntil(lambda: demo_ctx.undo_text() is not None, timeout=10_000)
     _wait(qtbot, page)
     assert page.model.rowCount() == 599 and gone not in page.model.ids()
     with pytest.raises(Exception, match="no pledge"):

@@ -26,13 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chapter_manager.errors import ChapterError, NotFound
+from chapter_manager.errors import NotFound
 from chapter_manager.models import EventStatus
 from chapter_manager.text import fold
 
+from .. import tasks
 from ..context import AppContext
 from ..event_detail import EventDetail, zone_abbreviation
 from ..event_editor import EventDialog
+from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, fmt_date, fmt_datetime, fmt_int
 from ..tablemodel import Column, RowsTableModel
 from .base import Page
@@ -499,54 +501,40 @@ class EventsPage(Page):
                 self.show_list()
 
     # ------------------------------------------------------------------ deleting
-    def delete_events(self, ids: list[int]) -> bool:
+    def delete_events(self, ids: list[int]) -> tasks.Task | None:
         """Delete events after a confirmation; Ctrl+Z (Edit ▸ Undo) brings them back."""
         from chapter_manager.services import undo
 
         if not ids:
-            return False
+            return None
         titles = {r.id: r.title for r in self._rows}
         if self.detail.view is not None:
             titles.setdefault(self.detail.view.id, self.detail.view.title)
+        title = titles.get(ids[0], "")
         if len(ids) == 1:
-            title = titles.get(ids[0], "")
             question = self.tr("Delete “{title}”?").format(title=title)
+            what = self.tr("delete of “{title}”").format(title=title)
+            said = self.tr("Deleted “{title}”. Ctrl+Z brings it back.").format(title=title)
         else:
             question = self.tr("Delete %n event(s)?", "", len(ids))
-        detail = self.tr("The list of who came goes too; pledges signed there are kept. "
-                         "Edit ▸ Undo can bring it all back.")
-        if not self.confirm(self.tr("Delete events"), question + "\n\n" + detail):
-            return False
-        try:
-            deleted = undo.delete_events(self.ctx.db, ids)
-        except ChapterError as error:
-            self.show_problem(error, self.tr("Could not delete"))
-            return False
-        ctx = self.ctx
-
-        def restore() -> None:
-            undo.restore(ctx.db, deleted)
-            ctx.changed("events")
-            ctx.changed("pledges")  # the pledges signed there point at it again
-
-        if len(ids) == 1:
-            what = self.tr("delete of “{title}”").format(title=titles.get(ids[0], ""))
-            said = self.tr("Deleted “{title}”. Ctrl+Z brings it back.").format(title=titles.get(ids[0], ""))
-        else:
             what = self.tr("delete of %n event(s)", "", len(ids))
             said = self.tr("Deleted %n event(s). Ctrl+Z brings them back.", "", len(ids))
-        ctx.push_undo(what, restore)
-        ctx.status_message.emit(said)
-        if self.current_event_id() in ids:
-            self.detail.event_id = None
-            self.detail.view = None
-            self.stack.setCurrentWidget(self.list_page)
-        ctx.changed("events")
-        ctx.changed("pledges")
-        if not self.isVisible():
-            self.reload_list()
-        QTimer.singleShot(0, self.table.setFocus)
-        return True
+        detail = self.tr("The list of who came goes too; pledges signed there are kept. "
+                         "Edit ▸ Undo can bring it all back.")
+        texts = DeleteTexts(self.tr("Delete events"), question + "\n\n" + detail,
+                            self.tr("Deleting events"), what, said)
+
+        def after() -> None:
+            if self.current_event_id() in ids:
+                self.detail.event_id = None
+                self.detail.view = None
+                self.stack.setCurrentWidget(self.list_page)
+            if not self.isVisible():
+                self.reload_list()
+            QTimer.singleShot(0, self.table.setFocus)
+
+        # the pledges signed there lose (and, undone, regain) their event
+        return delete_with_undo(self, ids, texts, undo.delete_events, ("events", "pledges"), after=after)
 
     # ------------------------------------------------------------------ keys
 

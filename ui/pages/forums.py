@@ -32,7 +32,9 @@ from chapter_manager.errors import ChapterError, NotFound
 from chapter_manager.services import forums
 from chapter_manager.text import fold, matches
 
+from .. import tasks
 from ..context import AppContext
+from ..flows import DeleteTexts, delete_with_undo
 from ..forms import fmt_date, fmt_int
 from ..forum_editor import ForumDialog, participants_text
 from ..tablemodel import Column, RowsTableModel
@@ -191,7 +193,8 @@ class ForumDetail(QScrollArea):
             return
         done = entry.checkState() == Qt.CheckState.Checked
         try:
-            forums.set_action_item_done(self.ctx.db, int(item_id), done)
+            db, action_id = self.ctx.db, int(item_id)
+            tasks.write_and_wait(self, lambda: forums.set_action_item_done(db, action_id, done))
             # Keep the list as it is (and the keyboard focus in it): remember the new state
             # so the refresh that follows finds nothing to redraw.
             self.view = forums.get_forum(self.ctx.db, self.view.id)
@@ -429,45 +432,34 @@ class ForumsPage(Page):
         return dialog
 
     # ------------------------------------------------------------------ deleting
-    def delete_forums(self, ids: list[int]) -> bool:
+    def delete_forums(self, ids: list[int]) -> tasks.Task | None:
         """Delete sessions after a confirmation; Edit ▸ Undo brings them back."""
         from chapter_manager.services import undo
 
         if not ids:
-            return False
+            return None
         topics = {r.id: r.topic for r in self._rows}
+        topic = topics.get(ids[0], "")
         if len(ids) == 1:
-            question = self.tr("Delete the forum session “{topic}”?").format(topic=topics.get(ids[0], ""))
+            question = self.tr("Delete the forum session “{topic}”?").format(topic=topic)
+            what = self.tr("delete of “{topic}”").format(topic=topic)
+            said = self.tr("Deleted “{topic}”.").format(topic=topic)
         else:
             question = self.tr("Delete %n forum session(s)?", "", len(ids))
-        detail = self.tr("Their takeaways, action items and testimonies go with them. "
-                         "Edit ▸ Undo brings them back.")
-        if not self.confirm(self.tr("Delete forum sessions"), question + "\n\n" + detail):
-            return False
-        try:
-            deleted = undo.delete_forums(self.ctx.db, ids)
-        except ChapterError as error:
-            self.show_problem(error, self.tr("Could not delete"))
-            return False
-        ctx = self.ctx
-
-        def restore() -> None:
-            undo.restore(ctx.db, deleted)
-            ctx.changed("forums")
-
-        if len(ids) == 1:
-            what = self.tr("delete of “{topic}”").format(topic=topics.get(ids[0], ""))
-            said = self.tr("Deleted “{topic}”.").format(topic=topics.get(ids[0], ""))
-        else:
             what = self.tr("delete of %n forum session(s)", "", len(ids))
             said = self.tr("Deleted %n forum session(s).", "", len(ids))
-        ctx.push_undo(what, restore)
-        ctx.status_message.emit(said + " " + self.tr("Ctrl+Z brings it back."))
-        ctx.changed("forums")
-        if not self.isVisible():
-            self.refresh()
-        QTimer.singleShot(0, self.table.setFocus)
-        return True
+        detail = self.tr("Their takeaways, action items and testimonies go with them. "
+                         "Edit ▸ Undo brings them back.")
+        texts = DeleteTexts(self.tr("Delete forum sessions"), question + "\n\n" + detail,
+                            self.tr("Deleting forum sessions"), what,
+                            said + " " + self.tr("Ctrl+Z brings it back."))
+
+        def after() -> None:
+            if not self.isVisible():
+                self.refresh()
+            QTimer.singleShot(0, self.table.setFocus)
+
+        return delete_with_undo(self, ids, texts, undo.delete_forums, ("forums",), after=after)
 
     # ------------------------------------------------------------------ keys
 

@@ -56,6 +56,7 @@ from chapter_manager.services.browse import PeopleQuery, PersonTableRow
 from .. import tasks
 from ..context import AppContext
 from ..errors import show_error
+from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, fmt_date, fmt_int
 from ..person_editor import PersonDialog
 from ..tablemodel import ID_ROLE, ROW_ROLE, Column, IdTableModel
@@ -833,12 +834,9 @@ class MembersPage(Page):
             ctx.status_message.emit(text.format(n=fmt_int(count), status=status.label)
                                     + " " + self.tr("Edit ▸ Undo takes it back."))
 
-            def undo() -> None:
-                restore_statuses(db, before)
-                ctx.changed("people")
-
             ctx.push_undo(self.tr("status change of {n} people").format(n=fmt_int(count))
-                          if count != 1 else self.tr("status change"), undo)
+                          if count != 1 else self.tr("status change"),
+                          lambda: restore_statuses(db, before), lambda _r: ctx.changed("people"))
 
         return self._run(self.tr("Setting the membership status"),
                          lambda _p, _c: set_statuses(db, ids, status), done)
@@ -871,35 +869,24 @@ class MembersPage(Page):
         text = question + "\n\n" + self.tr(
             "Their pledges and event attendance are deleted with them. You can bring everything "
             "back with Edit ▸ Undo (Ctrl+Z) until you close the chapter.")
-        if not self.confirm(self.tr("Delete people"), text):
-            return None
         from chapter_manager.services import undo
 
-        db = self.ctx.db
-        ctx = self.ctx
+        texts = DeleteTexts(self.tr("Delete people"), text, self.tr("Deleting people"), undo_text,
+                            self.tr("Deleted {what}. Edit ▸ Undo brings them back.").format(what=what))
         next_row = rows[0]
 
-        def restore() -> None:
-            undo.restore(db, deleted_box[0])
-            ctx.changed("people")
-            ctx.changed("pledges")
-            ctx.changed("events")
+        def select_next() -> None:
+            if self.model.rowCount():
+                self.table.selectRow(min(next_row, self.model.rowCount() - 1))
 
-        deleted_box: list = []
-
-        def done(deleted) -> None:  # type: ignore[no-untyped-def]
+        self._busy = True
+        self._update_actions()
+        task = delete_with_undo(  # this screen reloads once for the three kinds of change
+            self, ids, texts, undo.delete_people, ("people", "pledges", "events"),
+            announce=lambda kinds: self._changed(*kinds, then=select_next), on_finished=self._finished_work)
+        if task is None:
             self._finished_work()
-            deleted_box.append(deleted)
-            ctx.push_undo(undo_text, restore)
-
-            def select_next() -> None:
-                if self.model.rowCount():
-                    self.table.selectRow(min(next_row, self.model.rowCount() - 1))
-
-            self._changed("people", "pledges", "events", then=select_next)
-            ctx.status_message.emit(self.tr("Deleted {what}. Edit ▸ Undo brings them back.").format(what=what))
-
-        return self._run(self.tr("Deleting people"), lambda _p, _c: undo.delete_people(db, ids), done)
+        return task
 
     # ------------------------------------------------------------------ machinery
     def _run(self, title: str, fn, done) -> tasks.Task:  # type: ignore[no-untyped-def]

@@ -47,13 +47,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from chapter_manager.errors import ChapterError, NotFound
+from chapter_manager.errors import NotFound
 from chapter_manager.models import Affiliation
 from chapter_manager.services import browse
 from chapter_manager.services.browse import PledgeQuery, PledgeTableRow
 
 from .. import tasks
 from ..context import AppContext
+from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, OptionalDateEdit, fmt_date, fmt_datetime, to_qdate
 from ..pledge_dialog import LinkPersonDialog, PledgeDetailsDialog, PledgeDialog, utc_offset_text
 from ..tablemodel import Column, IdTableModel
@@ -632,12 +633,12 @@ class PledgesPage(Page):
         self.run_dialog(dialog)
         return dialog
 
-    def delete_pledges(self, ids: list[int]) -> bool:
+    def delete_pledges(self, ids: list[int]) -> tasks.Task | None:
         """Delete pledges after a confirmation; Edit ▸ Undo brings them back."""
         from chapter_manager.services import undo
 
         if not ids:
-            return False
+            return None
         names = {}
         for pledge_id in ids[:1]:
             row = self.model.row_of(pledge_id)
@@ -646,35 +647,23 @@ class PledgesPage(Page):
                 names[pledge_id] = found.display_name
         if len(ids) == 1 and ids[0] in names:
             question = self.tr("Delete the pledge of {name}?").format(name=names[ids[0]])
-        else:
-            question = self.tr("Delete %n pledge(s)?", "", len(ids))
-        detail = self.tr("The people stay in the chapter. Edit ▸ Undo brings the pledges back.")
-        if not self.confirm(self.tr("Delete pledges"), question + "\n\n" + detail):
-            return False
-        try:
-            deleted = undo.delete_pledges(self.ctx.db, ids)
-        except ChapterError as error:
-            self.show_problem(error, self.tr("Could not delete"))
-            return False
-        ctx = self.ctx
-
-        def restore() -> None:
-            undo.restore(ctx.db, deleted)
-            ctx.changed("pledges")
-
-        if len(ids) == 1 and ids[0] in names:
             what = self.tr("delete of the pledge of {name}").format(name=names[ids[0]])
             said = self.tr("Deleted the pledge of {name}.").format(name=names[ids[0]])
         else:
+            question = self.tr("Delete %n pledge(s)?", "", len(ids))
             what = self.tr("delete of %n pledge(s)", "", len(ids))
             said = self.tr("Deleted %n pledge(s).", "", len(ids))
-        ctx.push_undo(what, restore)
-        ctx.status_message.emit(said + " " + self.tr("Ctrl+Z brings it back."))
-        ctx.changed("pledges")
-        if not self.isVisible():
-            self._filters_changed()
-        QTimer.singleShot(0, self.table.setFocus)
-        return True
+        detail = self.tr("The people stay in the chapter. Edit ▸ Undo brings the pledges back.")
+        texts = DeleteTexts(self.tr("Delete pledges"), question + "\n\n" + detail,
+                            self.tr("Deleting pledges"), what,
+                            said + " " + self.tr("Ctrl+Z brings it back."))
+
+        def after() -> None:
+            if not self.isVisible():
+                self._filters_changed()
+            QTimer.singleShot(0, self.table.setFocus)
+
+        return delete_with_undo(self, ids, texts, undo.delete_pledges, ("pledges",), after=after)
 
     # ------------------------------------------------------------------ keys
 
