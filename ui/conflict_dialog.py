@@ -242,7 +242,7 @@ class VersionGuard(QObject):
             try:
                 # A job: another program's write lock is waited for visibly (tasks.NotSaved
                 # when the person stops waiting; the form keeps what was typed).
-                view = tasks.write_and_wait(self.form, lambda: call(data, expected))
+                view = tasks.write_and_wait(self.form, lambda d=data, e=expected: call(d, e))
             except ConflictError as error:
                 keep = self.ask(error)
                 if keep is None:

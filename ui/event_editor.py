@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import EventKind, EventStatus, FocusArea
 
-from .conflict_dialog import VersionGuard, show_value
 from . import tasks
+from .conflict_dialog import VersionGuard, show_value
 from .context import AppContext
 from .forms import EnumCombo, FieldForm, fmt_datetime
 

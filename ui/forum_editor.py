@@ -42,8 +42,8 @@ from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import ForumFormat
 from chapter_manager.services import forums, people
 
-from .conflict_dialog import VersionGuard, show_value
 from . import tasks
+from .conflict_dialog import VersionGuard, show_value
 from .context import AppContext
 from .forms import (
     ERROR_STYLE,

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QSpinBox, QV
 
 from chapter_manager.errors import ChapterError, ValidationError
 
-from .conflict_dialog import VersionGuard
 from . import tasks
+from .conflict_dialog import VersionGuard
 from .context import AppContext
 from .forms import FieldForm, OptionalDateEdit
 

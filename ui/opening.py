@@ -38,9 +38,9 @@ from chapter_manager.errors import (
 from chapter_manager.jobs import Cancelled
 from chapter_manager.storage import Database, open_database
 
+from . import tasks
 from .conflict_dialog import VersionGuard
 from .context import AppContext
-from . import tasks
 from .forms import FieldForm, OptionalDateEdit
 from .i18n import tr
 

@@ -62,8 +62,8 @@ from chapter_manager.services.members import OfficerTermData, OfficerTermView
 from chapter_manager.services.people import PersonData, PersonView
 from chapter_manager.text import email_key
 
-from .conflict_dialog import VersionGuard
 from . import tasks
+from .conflict_dialog import VersionGuard
 from .context import AppContext
 from .errors import show_error
 from .forms import (
