@@ -17,7 +17,7 @@ from chapter_manager.services import events, pledges
 from chapter_manager.services import kiosk as core
 from chapter_manager.services.people import PersonData
 
-PIN = "2468"
+PIN = "246813"
 
 
 class FakeClock:
@@ -122,19 +122,19 @@ def test_the_pin_is_typed_twice_and_stored_hashed(qtbot, db, event):
     qtbot.keyClick(page.pin, Qt.Key.Key_Return)
     qtbot.keyClick(page.again, Qt.Key.Key_Return)
     assert window.page() is page
-    assert "at least 4" in page.fields["pin"].message.text()
-    page.pin.setText("1357")
-    page.again.setText("1358")
+    assert "at least 6 digits" in page.fields["pin"].message.text()
+    page.pin.setText("135791")
+    page.again.setText("135792")
     assert not page.confirm()
     assert "not the same" in page.fields["again"].message.text()
     assert page.again.text() == ""  # typed again, not corrected
-    page.again.setText("1357")
+    page.again.setText("135791")
     assert page.confirm()
     assert window.page() is window.form and window.armed
     with db.read() as s:
         stored = s.get(Setting, core.PIN_SETTING).value
-    assert "1357" not in stored and stored.startswith("scrypt$")
-    assert core.verify_pin(stored, "1357") and not core.verify_pin(stored, "1358")
+    assert "135791" not in stored and stored.startswith("scrypt$")
+    assert core.verify_pin(stored, "135791") and not core.verify_pin(stored, "135792")
     assert page.pin.text() == "" and page.again.text() == ""
 
 
@@ -354,6 +354,26 @@ def test_esc_close_and_alt_f4_do_not_leave(qtbot, db, event, kiosk):
     assert kiosk.close() is False
     qtbot.keyClick(kiosk, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
     assert kiosk.isVisible() and kiosk.armed
+
+
+def test_minimising_or_hiding_the_kiosk_brings_it_back_full_screen(qtbot, db, event, kiosk):
+    # The window manager's menu (Alt+Space, Iconify) minimises through the window state.
+    kiosk.showFullScreen()
+    qtbot.waitUntil(kiosk.isFullScreen, timeout=2000)
+    kiosk.showMinimized()
+    qtbot.waitUntil(lambda: not kiosk.isMinimized() and kiosk.isVisible(), timeout=2000)
+    assert kiosk.isFullScreen() and kiosk.page() is kiosk.form and kiosk.armed
+    # Hidden by the system anyway: it shows itself again.
+    kiosk.hide()
+    qtbot.waitUntil(kiosk.isVisible, timeout=2000)
+    assert kiosk.isFullScreen() and not kiosk.isMinimized()
+
+
+def test_before_it_takes_sign_ups_the_kiosk_may_be_minimised(qtbot, db, event):
+    window = make_kiosk(qtbot, db, event.id)
+    window.showMinimized()
+    qtbot.wait(50)
+    assert window.isMinimized() and not window.armed
 
 
 def test_the_pin_leaves(qtbot, db, event, kiosk):
