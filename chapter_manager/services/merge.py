@@ -67,12 +67,13 @@ from ..models import (
 from ..privacy import identity_hash, personal_columns
 from ..storage import Database
 from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
-from ..storage.packs import OpenedPack, PackRefused, open_pack, write_pack
+from ..storage.packs import BLANK_SALT, OpenedPack, PackRefused, open_pack, write_pack
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
 from .events import local_day_bounds
 from .import_undo import forget_people
 from .kiosk import kiosk_baseline_key
+from .pack_values import check_pack_values
 
 Progress = Callable[[float | None, str], None]
 
@@ -815,6 +816,7 @@ def merge_packs(
         for i, path in enumerate(paths):
             report(0.1 * i / len(paths), _("Checking {name}…").format(name=Path(path).name))
             opened.append(stack.enter_context(open_pack(Path(path))))
+            check_pack_values(opened[-1])
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
         try:
@@ -1089,6 +1091,10 @@ def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatab
         values = {k: v for k, v in row._mapping.items() if k != "id"}
         for column in personal.get(table.name, {}):
             values[column] = None if table.c[column].nullable else ""
+        if table is Chapter.__table__:
+            # The key of erased people's hashes stays home: a copied kiosk database or a
+            # pack must not let anyone test guesses against the chapter's tombstones.
+            values["privacy_salt"] = BLANK_SALT
         return values
 
     partial = out.with_name(out.name + ".partial")
