@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from ..models import (
     Event,
     ForumFacilitator,
     Membership,
+    MergeReview,
     OfficerTerm,
     Person,
     Pledge,
@@ -45,6 +46,7 @@ from ..types import utcnow
 from ..validation import Problems, check_aware, check_text, shorten
 from .common import audit, get_or_fail, to_view
 from .derived import person_keys
+from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
 from .import_undo import forget_people
 from .people import PersonData, _validated, display_name
 
@@ -230,9 +232,12 @@ class _Inserts:
 def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeData) -> SignUpOutcome:
     """Record a pledge from a sign-up form, committed to disk before returning.
 
-    The person is matched by normalised email or student id; someone who signs again gets
-    an attendance at the event (if any), never a second pledge, and their stored details
-    are left as they were.  This is the kiosk's hot path: statements are compiled once
+    The person is matched by normalised email or student id *and* a name that agrees
+    (``identity.names_agree``); someone who signs again gets an attendance at the event
+    (if any), never a second pledge, and their stored details are left as they were:
+    values offered for their empty fields wait in the review queue ("details").  An email
+    or student id of someone here with another name is kept on a new person without that
+    identifier, queued with them for review ("identifier"); nothing of theirs changes.  This is the kiosk's hot path: statements are compiled once
     and values go to the driver already encoded (see ``storage.prepared``).
     """
     values = _pledge_values(pledge)
@@ -247,11 +252,19 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         if event_id is not None and _EVENT_CHAPTER.run(conn, event=event_id).scalar() != chapter_id:
             raise ValidationError({"event_id": _("That event does not belong to this chapter.")})
         key = email_key(pv["email"])  # type: ignore[arg-type]
-        person_id = None
-        if key:
-            person_id = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=key).scalar()
-        if person_id is None and pv["student_id"]:
-            person_id = _PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=pv["student_id"]).scalar()
+        by_email = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=key).scalar() if key else None
+        by_sid = (_PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=pv["student_id"]).scalar()
+                  if pv["student_id"] else None)
+        person_id, clash = _identify(conn, pv, by_email, by_sid)
+        if clash is not None:
+            # Someone else's email or student id with another name: the sign-up is kept
+            # on a person of its own, without what clashes, and the pair waits for the
+            # organiser.  Nothing of the person here changes.
+            if by_email is not None:
+                pv["email"], key = None, None
+            if by_sid is not None:
+                pv["student_id"] = None
+            person_id = _earlier_claimant(conn, chapter_id, clash, pv)
         new_person = person_id is None
         pledge_id, withdrawn = None, False
         if not new_person:
@@ -273,6 +286,12 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
             new_person or _ATTENDANCE_OF.run(conn, event=event_id, person=person_id).scalar() is None
         )
         needed = new_person + new_pledge + new_attendance
+        if clash is None and not new_person:
+            # Values offered for fields empty here wait for the organiser's review.
+            here = conn.execute(select(_people.c.email, _people.c.student_id, _people.c.phone)
+                                .where(_people.c.id == person_id)).one()._mapping
+            offer_details(conn, chapter_id, person_id,  # type: ignore[arg-type]
+                          _free(conn, chapter_id, offered_values(pv, here)), event_id)
         if not needed:
             return SignUpOutcome(person_id, pledge_id, False, False, False, withdrawn)  # type: ignore[arg-type]
         seq = db.allocate_sequence(conn, needed)
@@ -308,6 +327,10 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
                 seq, now, now,
             ))
             conn.exec_driver_sql(ins.attendance_sql, row)
+        if clash is not None and new_person:
+            conn.execute(insert(MergeReview.__table__).values(
+                chapter_id=chapter_id, person_id=person_id, candidate_id=clash, event_id=event_id,
+                created_at=now, reason=IDENTIFIER, proposed=None))
     return SignUpOutcome(
         person_id=int(person_id),  # type: ignore[arg-type]
         pledge_id=int(pledge_id),  # type: ignore[arg-type]
@@ -316,6 +339,53 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         attendance_recorded=bool(new_attendance),
         consent_withdrawn=withdrawn,
     )
+
+
+_NAMES = (_people.c.given_names, _people.c.family_names, _people.c.preferred_name)
+
+
+def _identify(conn: Connection, pv: dict[str, object], by_email: int | None,
+              by_sid: int | None) -> tuple[int | None, int | None]:
+    """(the person this sign-up is, the person whose identifier it clashes with).
+
+    The email's person, else the student id's, when the name agrees (``identity``); when
+    neither name agrees, no one, and the clash is with the email's person (else the
+    student id's).
+    """
+    found = [pid for pid in dict.fromkeys((by_email, by_sid)) if pid is not None]
+    for pid in found:
+        row = conn.execute(select(*_NAMES).where(_people.c.id == pid)).one()._mapping
+        if person_agrees(pv["given_names"], pv["family_names"], row):  # type: ignore[arg-type]
+            return pid, None
+    return None, (found[0] if found else None)
+
+
+def _earlier_claimant(conn: Connection, chapter_id: int, candidate: int, pv: dict[str, object]) -> int | None:
+    """The person an earlier sign-up with this name and this clashing identifier made
+    (waiting in the queue): signing again is the same sign-up, not a third person."""
+    mr = MergeReview.__table__
+    for row in conn.execute(
+        select(*_NAMES, _people.c.id).join(mr, mr.c.person_id == _people.c.id)
+        .where(mr.c.chapter_id == chapter_id, mr.c.candidate_id == candidate,
+               mr.c.reason == IDENTIFIER, mr.c.resolved_at.is_(None))
+    ):
+        if person_agrees(pv["given_names"], pv["family_names"], row._mapping):  # type: ignore[arg-type]
+            return int(row.id)
+    return None
+
+
+def _free(conn: Connection, chapter_id: int, offered: dict[str, str]) -> dict[str, str]:
+    """Offered identifiers no one in the chapter has (a taken one is not offered)."""
+    out = dict(offered)
+    if out.get("email"):
+        taken = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=email_key(out["email"])).scalar()
+        if taken is not None:
+            del out["email"]
+    if out.get("student_id"):
+        taken = _PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=out["student_id"]).scalar()
+        if taken is not None:
+            del out["student_id"]
+    return out
 
 
 def record_pledge(db: Database, person_id: int, data: PledgeData) -> SignUpOutcome:
