@@ -378,8 +378,20 @@ class _Merger:
         """The pack's pledges, attendance and devices, once every pack's people are matched."""
         self.check()
         self._merge_pledges(rows.pledges, person_map, rows.event_map)
-        self._merge_attendance(rows.attendance, person_map, rows.event_map)
         self._merge_devices(rows.devices)
+
+    def merge_all_attendance(self, packs: list[_PackRows], person_maps: list[dict[int, int]]) -> None:
+        """Every pack's attendance at once, earliest check-in (then UUID) first: when two
+        packs record one person at one event, the same row is kept in any order."""
+        rows: list[dict[str, Any]] = []
+        for pack, person_map in zip(packs, person_maps, strict=True):
+            for a in pack.attendance:
+                rows.append({**a, "person_id": person_map.get(a["person_id"]),
+                             "event_id": pack.event_map.get(a["event_id"])})
+        rows.sort(key=lambda a: (a["checked_in_at"], a["uuid"].bytes))
+        people = {a["person_id"]: a["person_id"] for a in rows if a["person_id"] is not None}
+        events = {a["event_id"]: a["event_id"] for a in rows if a["event_id"] is not None}
+        self._merge_attendance(rows, people, events)
 
     # ------------------------------------------------------------ events
     def _merge_events(self, events: list[dict[str, Any]]) -> dict[int, int]:
@@ -608,7 +620,7 @@ class _Merger:
             self.newcomers.update(added)
             self.touched.update(added)
             s.new_people += len(planned)
-        self._queue_identifier_reviews([(real(new), other, held) for new, other, held in clashes], planned, first_id)
+        self._queue_identifier_reviews([(real(new), real(other), held) for new, other, held in clashes], planned, first_id)
         self._queue_details(offers)
         return maps
 
@@ -948,6 +960,7 @@ def merge_packs(
                 report(0.7, _("Adding pledges and attendance…"))
                 for rows, person_map in zip(read, person_maps, strict=True):
                     merger.apply_pack(rows, person_map)
+                merger.merge_all_attendance(read, person_maps)
                 report(0.9, _("Looking for likely matches…"))
                 merger.check()
                 merger._queue_reviews()
