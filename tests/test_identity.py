@@ -1,0 +1,119 @@
+"""One identity rule for kiosk sign-ups and merges: an email or student id makes a sign-up
+someone's only when the name agrees; a sign-up never changes a person's details."""
+
+from __future__ import annotations
+
+import pytest
+from merging import FAIR_DAY, copy_db, laptop, make_main, pack_of, signup
+from sqlalchemy import select
+
+from chapter_manager.models import Attendance, MergeReview, Person, Pledge
+from chapter_manager.services import merge
+from chapter_manager.services.identity import names_agree
+
+
+@pytest.mark.parametrize(("a", "b", "agree"), [
+    (("Ana", "López"), ("ANA", "LOPEZ"), True),  # case and accents
+    (("Ana", "López"), ("Ana María", "López García"), True),  # extra middle and second names
+    (("Wei", "Li"), ("Li", "Wei"), True),  # order
+    (("Łukasz", "Nowak"), ("Lukasz", "Nowak"), True),
+    (("Ana", "López"), ("Mallory", "Quinn"), False),
+    (("Ana", "López"), ("Ana", "Pérez"), False),  # another family name
+    (("Anita", ""), ("Ana", ""), False),  # nicknames are for the organiser to decide
+    (("L", ""), ("Luis", ""), False),  # an initial is not a name
+    (("", ""), ("", ""), False),
+])
+def test_names_agree(a, b, agree):
+    assert names_agree(*a, *b) is agree
+    assert names_agree(*b, *a) is agree
+
+
+def test_a_preferred_name_counts():
+    assert names_agree("Alex", "Smith", "Alexander", "Smith", "Alex")
+    assert not names_agree("Sam", "Smith", "Alexander", "Smith", "Alex")
+
+
+@pytest.fixture
+def main(tmp_path):
+    db = make_main(tmp_path / "main.db")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def kiosk(main, tmp_path):
+    merge.export_for_kiosk(main, tmp_path / "template.db", 1)
+    db = copy_db(tmp_path / "template.db", tmp_path / "kiosk.db", laptop(1))
+    yield db
+    db.close()
+
+
+def _everything_of(db, person_id):  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        person = s.get(Person, person_id)
+        pledge = s.scalars(select(Pledge).where(Pledge.person_id == person_id)).one()
+        visits = s.scalars(select(Attendance.event_id).where(Attendance.person_id == person_id)).all()
+        return ([(c.key, getattr(person, c.key)) for c in Person.__table__.columns],
+                [(c.key, getattr(pledge, c.key)) for c in Pledge.__table__.columns], sorted(visits))
+
+
+def test_a_merged_impostor_changes_nothing_of_the_member_and_loses_no_sign_up(main, kiosk, tmp_path):
+    """The red team's attack: a member's email, another name, a made-up student id, no consent."""
+    member = signup(main, given="Ana", family="López", email="ana@unam.mx", event_id=2,
+                    when=FAIR_DAY.replace(day=17), contact=True, publish=True).person_id
+    before = _everything_of(main, member)
+    signup(kiosk, given="Mallory", family="Quinn", email="ANA@unam.mx", student_id="31337")
+    summary = merge.merge_packs(main, [pack_of(kiosk, tmp_path / "k.cmpack")])
+    assert summary.identifier_clashes == 1 and summary.queued_for_review == 1
+    assert _everything_of(main, member) == before  # no student id, attendance or consent change
+    (review,) = merge.list_reviews(main, 1)
+    assert (review.reason, review.candidate_id) == ("identifier", member)
+    assert review.held_back == {"email": "ANA@unam.mx"}
+    with main.read() as s:
+        newcomer = s.get(Person, review.person_id)
+        assert (newcomer.given_names, newcomer.email, newcomer.student_id) == ("Mallory", None, "31337")
+        assert "ana@unam.mx" not in newcomer.search_text
+        assert s.scalar(select(Pledge.id).where(Pledge.person_id == newcomer.id)) is not None
+    # Merged again: nothing new, nothing asked again.
+    again = merge.merge_packs(main, [tmp_path / "k.cmpack"])
+    assert again.batch_id is None and again.queued_for_review == 0
+    # Undo takes it all back.
+    merge.undo_merge(main, summary.batch_id)
+    assert _everything_of(main, member) == before and merge.list_reviews(main, 1) == []
+
+
+def test_same_person_moves_the_kept_apart_sign_up_over(main, kiosk, tmp_path):
+    member = signup(main, given="Ana", family="López", email="ana@unam.mx", event_id=2,
+                    when=FAIR_DAY.replace(day=17), contact=True).person_id
+    signup(kiosk, given="Anita", family="López", email="ana@unam.mx", student_id="2026")
+    merge.merge_packs(main, [pack_of(kiosk, tmp_path / "k.cmpack")])
+    (review,) = merge.list_reviews(main, 1)
+    assert review.offered == {"student_id": "2026"}
+    kept = merge.resolve_review(main, review.id, same_person=True, accept=[])
+    assert kept == member
+    person_columns, pledge_columns, visits = _everything_of(main, member)
+    person, pledge = dict(person_columns), dict(pledge_columns)
+    assert person["student_id"] is None  # not accepted: not written
+    assert pledge["signed_at"] == FAIR_DAY and pledge["may_contact"] is False  # earlier signing, both consents
+    assert visits == [1, 2]
+    with main.read() as s:
+        assert len(s.execute(select(Person.id)).all()) == 1
+
+
+def test_details_offered_by_a_pack_wait_for_review_and_are_asked_once(main, kiosk, tmp_path):
+    member = signup(main, given="Ana", family="López", email="ana@unam.mx").person_id
+    signup(kiosk, given="ANA", family="LOPEZ", email="ana@unam.mx", student_id="2026")
+    pack = pack_of(kiosk, tmp_path / "k.cmpack")
+    summary = merge.merge_packs(main, [pack])
+    assert summary.details_queued == 1 and summary.identifier_clashes == 0
+    with main.read() as s:
+        assert s.get(Person, member).student_id is None
+    (review,) = merge.list_reviews(main, 1)
+    assert (review.reason, review.offered, review.person_id, review.candidate_id) == (
+        "details", {"student_id": "2026"}, member, member)
+    assert merge.resolve_review(main, review.id, same_person=False) is None  # declined
+    again = merge.merge_packs(main, [pack])
+    assert again.batch_id is None and merge.list_reviews(main, 1) == []
+    with main.read() as s:
+        assert s.get(Person, member).student_id is None
+        assert s.scalar(select(MergeReview.resolution)) == "declined"
