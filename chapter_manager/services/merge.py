@@ -11,8 +11,15 @@ Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
   choice (``event_choices``, ``into_event``), else by the same title (accent- and
   case-insensitive) starting on the same day, else it is added.  A match other than by
   UUID is remembered (``event_aliases``), so merging again lands on the same event.
+* Every value a pack carries is checked first (``pack_values``): the same rules as the
+  kiosk and imports, or the pack is refused with the table, row and field named.
 * A person is the same person here when their UUID is known (merged before), when a
-  review said so (``person_aliases``), or by normalised email, then student id.
+  review said so (``person_aliases``), or by normalised email, then student id *with a
+  name that agrees* (``identity``, the kiosk's own rule).  The same email or student id
+  with another name is kept on a separate person without it and queued ("identifier").
+  A person here is never changed by a pack: values for their empty fields are queued
+  ("details").  The people of all packs are taken in the order of their earliest
+  signing, so who is kept (name, UUID, values) does not depend on the order of packs.
   Someone erased here (a tombstone: their UUID or the keyed hash of their email or
   student id) is refused: not brought back.  A person with no identifier match but the
   same name (accent- and case-insensitive) as someone here at the same event, with no
@@ -71,8 +78,8 @@ from ..storage.packs import BLANK_SALT, OpenedPack, PackRefused, open_pack, writ
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
 from .events import local_day_bounds
-from .import_undo import forget_people
 from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
+from .import_undo import forget_people
 from .kiosk import kiosk_baseline_key
 from .pack_values import check_pack_values
 

@@ -24,7 +24,18 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 
 from ..errors import ValidationError
 from ..i18n import _
