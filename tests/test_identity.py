@@ -117,3 +117,24 @@ def test_details_offered_by_a_pack_wait_for_review_and_are_asked_once(main, kios
     with main.read() as s:
         assert s.get(Person, member).student_id is None
         assert s.scalar(select(MergeReview.resolution)) == "declined"
+
+
+def test_a_pack_that_only_offers_details_is_merged_and_asked(main, kiosk, tmp_path):
+    """The member signs again (no event): nothing new but a value for an empty field."""
+    from chapter_manager.models import RecordSource
+    from chapter_manager.services.people import PersonData
+    from chapter_manager.services.pledges import PledgeData, sign_up
+
+    member = signup(main, given="Ana", family="López", email="ana@unam.mx").person_id
+    sign_up(kiosk, 1, PersonData(given_names="Ana", family_names="López", email="ana@unam.mx",
+                                 phone="+52 55 1234 5678"),
+            PledgeData(signed_at=FAIR_DAY.replace(day=20), source=RecordSource.KIOSK))
+    pack = pack_of(kiosk, tmp_path / "k.cmpack")
+    preview = merge.merge_packs(main, [pack], dry_run=True)
+    assert preview.changed and preview.details_queued == 1 and preview.new_people == 0
+    done = merge.merge_packs(main, [pack])
+    assert done.batch_id is not None
+    (review,) = merge.list_reviews(main, 1)
+    assert review.offered == {"phone": "+525512345678"} and review.candidate_id == member
+    merge.undo_merge(main, done.batch_id)
+    assert merge.list_reviews(main, 1) == []

@@ -445,7 +445,7 @@ def _rewrap(src, dst, payload_change=None, header_change=None):  # type: ignore[
         ("truncated", lambda p, d: _mutated(p, d, lambda b: b.__delitem__(slice(len(b) // 2, None))), "incomplete"),
         ("flipped", lambda p, d: _mutated(p, d, lambda b: b.__setitem__(len(b) - 3000, b[len(b) - 3000] ^ 1)), "checksum"),
         ("header", lambda p, d: _mutated(p, d, lambda b: b.__setitem__(slice(30, 31), b"X")), "damaged"),
-        ("extra", lambda p, d: _mutated(p, d, lambda b: b.extend(b"more")), "checksum"),
+        ("extra", lambda p, d: _mutated(p, d, lambda b: b.extend(b"more")), "bytes after its description"),
         ("text", lambda p, d: (d.write_text("name,email\nAna,a@x.org\n"), d)[1], "not a sign-up pack"),
         ("empty", lambda p, d: (d.write_bytes(b""), d)[1], "not a sign-up pack"),
         ("newer", lambda p, d: _rewrap(p, d, header_change=lambda f: f.update(format=9)), "newer version"),

@@ -251,7 +251,7 @@ class MergeDialog(QDialog):
             self.ctx.push_undo(self.tr("merge of {n} pack(s)").format(n=len(summary.packs)),
                                lambda: (undo_merge(db, batch), self.ctx.changed("all")))
             self.ctx.changed("all")
-            self.review_button.setVisible(summary.queued_for_review > 0)
+            self.review_button.setVisible(summary.queued_for_review + summary.details_queued > 0)
         self._refresh()
 
     def _show_events(self, summary: MergeSummary) -> None:

@@ -179,7 +179,7 @@ class MergeSummary:
     @property
     def changed(self) -> bool:
         return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
-                    or self.consents_withdrawn or self.details_filled
+                    or self.consents_withdrawn or self.details_filled or self.details_queued
                     or any(e.how in ("new", "title", "chosen") for e in self.events))
 
     def counts(self) -> dict[str, int]:

@@ -424,7 +424,13 @@ def open_pack(path: Path) -> Iterator[OpenedPack]:
                   "interrupted?); nothing was merged. Copy it again.").format(
                     name=path.name, got=written, want=header.payload_bytes)
             )
-        if written > header.payload_bytes or digest.hexdigest() != header.sha256:
+        if written > header.payload_bytes:
+            raise PackRefused(
+                _("{name} is damaged: it holds {got:,} bytes after its description, which says "
+                  "{want:,}; nothing was merged. Make the pack again on the other laptop.").format(
+                    name=path.name, got=written, want=header.payload_bytes)
+            )
+        if digest.hexdigest() != header.sha256:
             raise _refuse_damaged(path)
         if header.schema > schema.SCHEMA_VERSION:
             raise PackRefused(
