@@ -4,12 +4,13 @@ someone's only when the name agrees; a sign-up never changes a person's details.
 from __future__ import annotations
 
 import pytest
-from merging import FAIR_DAY, copy_db, laptop, make_main, pack_of, signup
+from merging import FAIR_DAY, MAIN_DEVICE, copy_db, laptop, make_main, pack_of, signup
 from sqlalchemy import select
 
 from chapter_manager.models import Attendance, MergeReview, Person, Pledge
 from chapter_manager.services import merge
 from chapter_manager.services.identity import names_agree
+from chapter_manager.storage import open_database
 
 
 @pytest.mark.parametrize(("a", "b", "agree"), [
@@ -138,3 +139,33 @@ def test_a_pack_that_only_offers_details_is_merged_and_asked(main, kiosk, tmp_pa
     assert review.offered == {"phone": "+525512345678"} and review.candidate_id == member
     merge.undo_merge(main, done.batch_id)
     assert merge.list_reviews(main, 1) == []
+
+
+def test_one_email_two_names_on_two_laptops_gives_the_same_people_in_either_order(main, tmp_path):
+    """The red team's case: which name and UUID are kept no longer depends on the pack order."""
+    merge.export_for_kiosk(main, tmp_path / "t.db", 1)
+    packs = []
+    for n, (given, minute) in enumerate((("Ana", 30), ("Mallory", 10))):
+        k = copy_db(tmp_path / "t.db", tmp_path / f"k{n}.db", laptop(n))
+        try:
+            signup(k, given=given, family="López" if given == "Ana" else "Quinn", email="ana@unam.mx",
+                   when=FAIR_DAY.replace(minute=minute), contact=n == 0)
+            packs.append(pack_of(k, tmp_path / f"{n}.cmpack"))
+        finally:
+            k.close()
+    results = []
+    for order in (packs, packs[::-1]):
+        target = tmp_path / f"main-{len(results)}.db"
+        main.backup(to=target)
+        db = open_database(target, device=MAIN_DEVICE)
+        try:
+            merge.merge_packs(db, order)
+            with db.read() as s:
+                results.append(sorted((str(p.uuid), p.given_names, p.email, p.student_id)
+                                      for p in s.execute(select(Person)).scalars()))
+        finally:
+            db.close()
+    assert results[0] == results[1]
+    # The earliest signing (Mallory's, 15:10) keeps the email; Ana's is kept apart and asked.
+    assert [(g, e) for _u, g, e, _s in sorted(results[0], key=lambda r: r[1])] == [
+        ("Ana", None), ("Mallory", "ana@unam.mx")]
