@@ -68,7 +68,7 @@ def test_a_merged_impostor_changes_nothing_of_the_member_and_loses_no_sign_up(ma
     assert summary.identifier_clashes == 1 and summary.queued_for_review == 1
     assert _everything_of(main, member) == before  # no student id, attendance or consent change
     (review,) = merge.list_reviews(main, 1)
-    assert (review.reason, review.candidate_id) == ("identifier", member)
+    assert (review.reason, review.candidate_id, review.event_title) == ("identifier", member, "Jornada de firmas")
     assert review.held_back == {"email": "ANA@unam.mx"}
     with main.read() as s:
         newcomer = s.get(Person, review.person_id)

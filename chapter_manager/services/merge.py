@@ -480,6 +480,7 @@ class _Merger:
         salt = chapter.privacy_salt
         dead_uuids, dead_emails, dead_sids = self._tombstones()
         entries: list[tuple[dt.datetime, bytes, int, dict[str, Any]]] = []
+        event_of: dict[tuple[int, int], int] = {}  # (pack, their person) -> an event here
         for k, rows in enumerate(packs):
             first: dict[int, dt.datetime] = {}
             for pledge in rows.pledges:
@@ -489,6 +490,9 @@ class _Merger:
                 pid = visit["person_id"]
                 first[pid] = min(first.get(pid, visit["checked_in_at"]), visit["checked_in_at"])
             entries += [(first.get(p["id"], p["created_at"]), p["uuid"].bytes, k, p) for p in rows.people]
+            for visit in (*rows.pledges, *rows.attendance):
+                if visit["event_id"] in rows.event_map:
+                    event_of.setdefault((k, visit["person_id"]), rows.event_map[visit["event_id"]])
         entries.sort(key=lambda e: (e[0], e[1], e[2]))
         people = [e[3] for e in entries]
 
@@ -516,6 +520,7 @@ class _Merger:
         maps: list[dict[int, int]] = [{} for _pack in packs]
         planned: list[dict[str, Any]] = []  # new people, by -(index + 1) until ids are known
         clashes: list[tuple[int, int, dict[str, Any]]] = []  # (new person, person here, what clashed)
+        clash_events: dict[int, int | None] = {}
         offers: dict[int, dict[str, Any]] = {}  # person here -> values offered for empty fields
 
         def rekey(row: dict[str, Any]) -> None:
@@ -602,6 +607,7 @@ class _Merger:
                 new = plan(kept)
                 maps[k][p["id"]] = new
                 clashes.append((new, clash, held))
+                clash_events[new] = event_of.get((k, p["id"]))
                 continue
             # Not here: erased here (or removed as a duplicate entry)?  Then not brought back.
             if erased(p):
@@ -627,7 +633,8 @@ class _Merger:
             self.newcomers.update(added)
             self.touched.update(added)
             s.new_people += len(planned)
-        self._queue_identifier_reviews([(real(new), real(other), held) for new, other, held in clashes], planned, first_id)
+        self._queue_identifier_reviews([(real(new), real(other), held, clash_events.get(new))
+                                        for new, other, held in clashes], planned, first_id)
         self._queue_details(offers)
         return maps
 
@@ -643,20 +650,20 @@ class _Merger:
                 return int(row["id"])
         return None
 
-    def _queue_identifier_reviews(self, pairs: list[tuple[int, int, dict[str, Any]]],
+    def _queue_identifier_reviews(self, pairs: list[tuple[int, int, dict[str, Any], int | None]],
                                   planned: list[dict[str, Any]], first_id: int) -> None:
         if not pairs:
             return
         names: dict[int, str] = {}
         pc = _people.c
         for r in self.conn.execute(select(pc.id, pc.given_names, pc.family_names)
-                                   .where(pc.id.in_(sorted({other for _n, other, _h in pairs})))):
+                                   .where(pc.id.in_(sorted({pair[1] for pair in pairs})))):
             names[r.id] = _name(r.given_names, r.family_names)
         now = utcnow()
-        for new, other, held in pairs:
+        for new, other, held, event_id in pairs:
             row = planned[new - first_id]
             rid = self.conn.execute(insert(MergeReview.__table__).values(
-                chapter_id=self.chapter.id, person_id=new, candidate_id=other, event_id=None,
+                chapter_id=self.chapter.id, person_id=new, candidate_id=other, event_id=event_id,
                 created_at=now, reason=IDENTIFIER, proposed=held or None)).inserted_primary_key[0]
             self.inserted["merge_reviews"].append(int(rid))
             self.summary.queued_for_review += 1
