@@ -203,3 +203,12 @@ def test_a_blank_laptops_pack_does_not_carry_its_salt(tmp_path):
         assert salt not in made.read_bytes()
     finally:
         blank.close()
+
+
+def test_a_pack_of_an_older_schema_is_refused_with_the_reason(main, pack, tmp_path):
+    from chapter_manager.storage.schema import SCHEMA_VERSION
+
+    older = forge_pack(pack, tmp_path / "older.cmpack",
+                       (f"PRAGMA user_version = {SCHEMA_VERSION - 1}", ()),
+                       header={"schema": SCHEMA_VERSION - 1})
+    _refused(main, older, "older version", f"schema {SCHEMA_VERSION - 1}")

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from ..errors import ValidationError
 from ..i18n import _
 from ..models import Base
+from ..storage import schema
 from ..storage import sqlite as sq
 from ..storage.packs import OpenedPack, PackRefused
 from ..text import email_key
@@ -271,6 +272,12 @@ def check_pack_values(pack: OpenedPack) -> None:
     conn = sq.raw_connect(pack.payload, readonly=True)
     conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")
     try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version < schema.SCHEMA_VERSION:
+            # The merge reads a pack with this version's tables; an older payload lacks columns.
+            raise PackRefused(_(
+                "{name} was made by an older version of Chapter Manager (schema {v}); update the "
+                "laptop it came from and make the pack again.").format(name=pack.path.name, v=version))
         countries: dict[int, str] = {}
         for table_name in TABLES:
             table = Base.metadata.tables[table_name]
