@@ -99,6 +99,13 @@ def outcome_message(ctx: AppContext, outcome: SignUpOutcome, event_title: str | 
             text = tr("{name} already pledged on {date}; nothing new was recorded.").format(name=name, date=day)
     if outcome.consent_withdrawn:
         text += " " + tr("The consents not ticked on this sheet were withdrawn.")
+    if outcome.kept_apart:
+        text += " " + tr("Someone in the chapter has this email or student id under another name: "
+                         "this sheet was kept apart, without it, and waits in File ▸ Review likely "
+                         "matches…")
+    if outcome.details_offered:
+        text += " " + tr("Details this sheet adds to their entry wait in File ▸ Review likely "
+                         "matches…")
     return text
 
 

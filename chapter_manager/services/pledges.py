@@ -106,6 +106,11 @@ class SignUpOutcome:
     new_pledge: bool
     attendance_recorded: bool
     consent_withdrawn: bool = False
+    # Someone here has this email or student id under another name: the sign-up was kept
+    # on a person of its own, without it, and the pair waits for review.  (The kiosk
+    # never says so: its thanks are the same for everyone.)
+    kept_apart: bool = False
+    details_offered: bool = False  # values for empty fields of the person: queued for review
 
 
 def _pledge_values(data: PledgeData) -> dict[str, object]:
@@ -286,14 +291,16 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
             new_person or _ATTENDANCE_OF.run(conn, event=event_id, person=person_id).scalar() is None
         )
         needed = new_person + new_pledge + new_attendance
+        offered = False
         if clash is None and not new_person:
             # Values offered for fields empty here wait for the organiser's review.
             here = conn.execute(select(_people.c.email, _people.c.student_id, _people.c.phone)
                                 .where(_people.c.id == person_id)).one()._mapping
-            offer_details(conn, chapter_id, person_id,  # type: ignore[arg-type]
-                          _free(conn, chapter_id, offered_values(pv, here)), event_id)
+            offered = offer_details(conn, chapter_id, person_id,  # type: ignore[arg-type]
+                                    _free(conn, chapter_id, offered_values(pv, here)), event_id) is not None
         if not needed:
-            return SignUpOutcome(person_id, pledge_id, False, False, False, withdrawn)  # type: ignore[arg-type]
+            return SignUpOutcome(person_id, pledge_id, False, False, False, withdrawn,  # type: ignore[arg-type]
+                                 kept_apart=clash is not None, details_offered=offered)
         seq = db.allocate_sequence(conn, needed)
         ins = _Inserts.get(conn)
         device = db.device.id
@@ -338,6 +345,8 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         new_pledge=new_pledge,
         attendance_recorded=bool(new_attendance),
         consent_withdrawn=withdrawn,
+        kept_apart=clash is not None,
+        details_offered=offered,
     )
 
 
