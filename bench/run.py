@@ -442,8 +442,8 @@ def _kiosk_window_case(app, n: int, label: str, ours_path: Path, raw_path: Path,
     window = KioskWindow(db, event_id, thanks_ms=10**9, idle_ms=10**9, language="en")
     window.resize(1366, 768)
     window.show()
-    window.pin_page.pin.setText("2468")
-    window.pin_page.again.setText("2468")
+    window.pin_page.pin.setText("246813")
+    window.pin_page.again.setText("246813")
     window.pin_page.confirm()
     app.processEvents()
     form = window.form

@@ -765,7 +765,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print_table([_("What"), _("Count")], summary.lines())
         for e in summary.events:
             sys.stdout.write(_("Event “{title}”: {how}").format(title=e.title, how=e.how_label) + "\n")
-        if summary.queued_for_review and not summary.dry_run:
+        if (summary.queued_for_review or summary.details_queued) and not summary.dry_run:
             sys.stdout.write(_("Open the app (File ▸ Review likely matches…) to settle them.")
                              + "\n")
     finally:

@@ -262,8 +262,8 @@ def kiosk_shots(db, chapter_id: int, home: Path, save) -> None:  # type: ignore[
     kiosk.resize(1366, 768)
     kiosk.show()
     save(kiosk, "kiosk-pin")
-    kiosk.pin_page.pin.setText("2468")
-    kiosk.pin_page.again.setText("2468")
+    kiosk.pin_page.pin.setText("246813")
+    kiosk.pin_page.again.setText("246813")
     kiosk.pin_page.confirm()
     save(kiosk, "kiosk-form")
     form = kiosk.form

@@ -100,3 +100,41 @@ def state(db) -> dict[str, object]:  # type: ignore[no-untyped-def]
             "reviews": reviews,
             "consent_statements": statements,
         }
+
+
+def forge_pack(src: Path, dst: Path, *statements: tuple[str, tuple[object, ...]],
+               header: dict[str, object] | None = None) -> Path:
+    """A pack edited after it was made, its checksum computed again: what a forger makes.
+
+    ``statements`` are run on the payload (SQL, parameters); ``header`` replaces fields of
+    the header.
+    """
+    import hashlib
+    import json
+    import sqlite3
+    import tempfile
+
+    from chapter_manager.storage.packs import MAGIC
+
+    raw = src.read_bytes()[len(MAGIC):]
+    line, payload = raw.split(b"\n", 1)
+    fields = json.loads(line)
+    if statements:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "payload.db"
+            db.write_bytes(payload)
+            conn = sqlite3.connect(db)
+            for sql, params in statements:
+                conn.execute(sql, params)
+            conn.commit()
+            conn.execute("VACUUM")
+            conn.close()
+            payload = db.read_bytes()
+    fields["payload_bytes"] = len(payload)
+    fields.update(header or {})
+    fields.pop("sha256", None)
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    fields["sha256"] = hashlib.sha256(canonical + payload).hexdigest()
+    dst.write_bytes(MAGIC + json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+                    + b"\n" + payload)
+    return dst

@@ -18,6 +18,7 @@ from chapter_manager.services import consent, merge
 from chapter_manager.services.pledges import PledgeData, record_pledge
 from chapter_manager.storage import open_database
 from chapter_manager.storage import packs as packfile
+from chapter_manager.storage.packs import PackRefused
 
 CAROLINA = {"given": "Carolina", "family": "Méndez", "email": "carolina@unam.mx"}
 
@@ -139,18 +140,15 @@ def test_undo_removes_the_statements_and_restores_the_consent(main_db, kiosks, t
     assert pledge_consent(main_db, "carolina@unam.mx") == (False, False) and statements(main_db) == 0
 
 
-def test_a_pack_without_statements_reads_its_ticked_boxes_as_given(main_db, kiosks, tmp_path):
-    """A pack made before consent statements existed: ticked boxes count, unticked do not."""
+def test_a_pack_without_its_statements_is_refused(main_db, kiosks, tmp_path):
+    """A pack of this schema always carries its consent statements: one whose table was
+    taken out (checksum recomputed) is refused, naming the table, and nothing is merged."""
     signup(kiosks[0], **CAROLINA, when=FAIR_DAY, contact=True)
-    signup(kiosks[1], **CAROLINA, when=FAIR_DAY + dt.timedelta(minutes=5))
     old = _without_statements(pack_of(kiosks[0], tmp_path / "1.cmpack"), tmp_path / "old.cmpack")
-    merge.merge_packs(main_db, [old, pack_of(kiosks[1], tmp_path / "2.cmpack")])
-    assert pledge_consent(main_db, "carolina@unam.mx") == (True, False)
+    with pytest.raises(PackRefused, match="consent_statements"):
+        merge.merge_packs(main_db, [old])
     with main_db.read() as s:
-        (made,) = s.execute(select(ConsentStatement)).scalars().all()
-        pledge_uuid = s.execute(select(Pledge.uuid).where(Pledge.device_id == laptop(1).id)).scalar_one()
-    assert made.uuid == consent.backfill_uuid(pledge_uuid, ConsentPurpose.CONTACT) and made.given
-    assert merge.merge_packs(main_db, [old]).batch_id is None  # again: nothing new
+        assert s.execute(select(func.count()).select_from(Pledge)).scalar_one() == 0
 
 
 def _without_statements(pack, out):  # type: ignore[no-untyped-def]

@@ -127,7 +127,12 @@ def test_the_pin_is_stored_in_the_settings_table(db):
 
 
 @pytest.mark.parametrize("pin, again, field", [
-    ("12", "12", "pin"), ("x" * 33, "x" * 33, "pin"), (" 1234", " 1234", "pin"), ("1234", "1243", "again"),
+    ("12", "12", "pin"), ("x" * 65, "x" * 65, "pin"), (" 123456", " 123456", "pin"),
+    ("123456", "123465", "again"),
+    # A four- or five-digit PIN falls to an offline guess from a copied kiosk database.
+    ("1234", "1234", "pin"), ("12345", "12345", "pin"),
+    # A passphrase (anything but digits only) needs eight characters.
+    ("abc123", "abc123", "pin"), ("sunflowe", "sunflowr", "again"),
 ])
 def test_new_pins_are_checked(pin, again, field):
     with pytest.raises(ValidationError) as caught:
@@ -189,7 +194,7 @@ def test_a_sign_up_records_the_versions_shown_and_counts_the_day(db, chapter, ev
 def test_signing_again_changes_no_count(db, chapter, event):
     kiosk = core.Kiosk(db, event.id, core.load_texts(), now=Clock(dt.datetime(2026, 3, 8, 12, tzinfo=MX)))
     a = kiosk.submit(core.KioskEntry(given_names="Ana", student_id="0042"))
-    b = kiosk.submit(core.KioskEntry(given_names="Anita", student_id="00 42"))
+    b = kiosk.submit(core.KioskEntry(given_names="ANA", student_id="00 42"))
     assert b.outcome.person_id == a.outcome.person_id and not b.outcome.new_pledge
     assert b.progress == a.progress
 
@@ -251,3 +256,15 @@ def test_start_here_refuses_to_guess_between_chapters(db, chapter):
     create_chapter(db, ChapterData(name="Another"))
     with pytest.raises(ValidationError, match="several chapters"):
         core.start_here(db, core.KioskStart(event_title="Fair"))
+
+
+@pytest.mark.parametrize("pin", ["123456", "000000", "sunflower", "nine men 9", "x" * 64])
+def test_six_digits_or_an_eight_character_passphrase_are_accepted(pin):
+    assert core.check_new_pin(pin, pin) == pin
+
+
+def test_a_short_pin_is_refused_with_what_is_needed():
+    with pytest.raises(ValidationError) as caught:
+        core.check_new_pin("1234", "1234")
+    message = caught.value.fields["pin"]
+    assert "6 digits" in message and "8 characters" in message

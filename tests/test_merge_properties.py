@@ -238,3 +238,138 @@ def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair)
 def _count(db, model) -> int:  # type: ignore[no-untyped-def]
     with db.read() as s:
         return len(s.execute(select(model.id)).all())
+
+
+# --------------------------------------------------------------------------- differing names
+
+IMPOSTOR = ("Mallory", "Quinn")
+
+
+@dataclasses.dataclass(frozen=True)
+class Signing:
+    human: int
+    name: int  # 0-2: one of NAMES (maybe not the human's own), 3: an impostor's name
+    spelling: int
+    with_phone: bool
+    contact: bool
+
+
+@st.composite
+def clashing_fairs(draw):  # type: ignore[no-untyped-def]
+    people = draw(st.lists(st.builds(Human, st.integers(0, 2), st.booleans(), st.booleans())
+                           .filter(_identified), min_size=1, max_size=3))
+    n = len(people)
+    signing = st.builds(Signing, st.integers(0, n - 1), st.integers(0, 3), st.integers(0, 2),
+                        st.booleans(), st.booleans())
+    laptops = draw(st.lists(st.tuples(st.integers(-120, 120), st.lists(signing, min_size=1, max_size=4)),
+                            min_size=2, max_size=3))
+    at_main = draw(st.lists(signing, max_size=2))
+    return people, laptops, at_main
+
+
+def _sign_as(db, human: Human, number: int, s: Signing, when: dt.datetime):  # type: ignore[no-untyped-def]
+    from chapter_manager.models import RecordSource as Source
+    from chapter_manager.services.people import PersonData
+    from chapter_manager.services.pledges import PledgeData, sign_up
+
+    given, family = IMPOSTOR if s.name == 3 else (SPELLINGS[s.spelling](p) for p in NAMES[s.name])
+    return sign_up(db, 1, PersonData(
+        given_names=given, family_names=family,
+        email=f"h{number}@unam.mx" if human.email else None,
+        student_id=f"0{number}42" if human.student_id else None,
+        phone=f"+52 55 1234 {number:04d}" if s.with_phone else None,
+    ), PledgeData(signed_at=when, event_id=1, may_contact=s.contact, source=Source.KIOSK))
+
+
+def everything(db) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Every column of people, pledges, attendance and questions, by UUID (ids are local;
+    moments of writing differ between runs)."""
+    from chapter_manager.models import MergeReview
+
+    skip = {"id", "updated_at"}
+    with db.read() as s:
+        people = {p.id: p for p in s.execute(select(Person)).scalars()}
+        uuid_of = {pid: str(p.uuid) for pid, p in people.items()}
+
+        def row(obj, table) -> tuple:  # type: ignore[no-untyped-def]
+            out = []
+            for column in table.columns:
+                if column.name in skip:
+                    continue
+                value = getattr(obj, column.key)
+                if column.name in ("person_id", "candidate_id"):
+                    value = uuid_of.get(value)
+                out.append((column.name, str(value)))
+            return tuple(out)
+
+        return {
+            "people": sorted(row(p, Person.__table__) for p in people.values()),
+            "pledges": sorted(row(p, Pledge.__table__) for p in s.execute(select(Pledge)).scalars()),
+            "attendance": sorted(row(a, Attendance.__table__) for a in s.execute(select(Attendance)).scalars()),
+            "reviews": sorted((uuid_of[r.person_id], uuid_of[r.candidate_id], r.reason, str(r.proposed))
+                              for r in s.execute(select(MergeReview)).scalars()),
+        }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(fair=clashing_fairs())
+def test_differing_names_for_one_email_merge_the_same_in_any_order_and_change_no_one(templates, fair):
+    """Laptops where an email or student id comes with different names (the person's own
+    in other spellings, another person's, an impostor's), with or without a phone."""
+    people, laptops, at_main = fair
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        base = folder / "base.db"
+        shutil.copyfile(templates / "main.db", base)
+        db = open_database(base, device=MAIN_DEVICE)
+        signings = 0
+        for i, s in enumerate(at_main):
+            _sign_as(db, people[s.human], s.human, s, FAIR_DAY + dt.timedelta(minutes=i))
+            signings += 1
+        db.close()
+        packs = []
+        for n, (skew, ups) in enumerate(laptops):
+            path = folder / f"kiosk{n}.db"
+            shutil.copyfile(templates / "kiosk-1.db", path)
+            kiosk = open_database(path, device=laptop(n))
+            try:
+                for i, s in enumerate(ups):
+                    _sign_as(kiosk, people[s.human], s.human, s, FAIR_DAY + dt.timedelta(minutes=skew + i))
+                    signings += 1
+                packs.append(merge.export_pack(kiosk, folder / f"{n}.cmpack").path)
+            finally:
+                kiosk.close()
+        forward, backward = folder / "forward.db", folder / "backward.db"
+        shutil.copyfile(base, forward)
+        shutil.copyfile(base, backward)
+        one = open_database(forward, device=MAIN_DEVICE)
+        other = open_database(backward, device=MAIN_DEVICE)
+        try:
+            before = everything(one)
+            merge.merge_packs(one, packs)
+            merge.merge_packs(other, list(reversed(packs)))
+            after = everything(one)
+            # A+B = B+A, column for column: names, UUIDs, identifiers, phones, pledges, queue.
+            assert everything(other) == after
+            # The people of the main database are exactly as they were.
+            assert set(before["people"]) <= set(after["people"])
+            # Idempotent.
+            again = merge.merge_packs(one, packs)
+            assert again.batch_id is None and not again.changed and everything(one) == after
+            with one.read() as s:
+                rows = s.execute(select(Person.id, Person.email_key, Person.student_id)).all()
+                emails = [r.email_key for r in rows if r.email_key]
+                ids = [r.student_id for r in rows if r.student_id]
+                assert len(emails) == len(set(emails)) and len(ids) == len(set(ids))
+                # No sign-up lost: every signing is a pledge or (signing again) attendance
+                # of someone; all of them were at event 1.
+                pledged = {p.person_id for p in s.execute(select(Pledge)).scalars()}
+                assert pledged == {r.id for r in rows}
+            for batch in merge.list_merges(one, 1):
+                if batch.undone_at is None:
+                    merge.undo_merge(one, batch.id)
+            assert everything(one) == before
+        finally:
+            one.close()
+            other.close()

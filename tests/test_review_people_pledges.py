@@ -340,11 +340,11 @@ def test_sign_up_twice_is_attendance_not_a_second_pledge(db, chapter):
     assert pledge.personal_commitment == "Escuchar\nmás"
     assert pledge.commitment_version and pledge.consent_version
 
-    again = sign_up(db, chapter.id, PersonData(given_names="L", email="luis@EXAMPLE.org"),
+    again = sign_up(db, chapter.id, PersonData(given_names="LUIS", email="luis@EXAMPLE.org"),
                     PledgeData(event_id=e2))
     assert (again.person_id, again.pledge_id) == (first.person_id, first.pledge_id)
     assert (again.new_person, again.new_pledge, again.attendance_recorded) == (False, False, True)
-    same = sign_up(db, chapter.id, PersonData(given_names="L", student_id=" 001 23"),
+    same = sign_up(db, chapter.id, PersonData(given_names="Luís", student_id=" 001 23"),
                    PledgeData(event_id=e2))
     assert (same.person_id, same.attendance_recorded) == (first.person_id, False)
     assert get_person(db, first.person_id).given_names == "Luis"  # details left as they were

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -251,7 +252,7 @@ class MergeDialog(QDialog):
             ctx.push_undo(self.tr("merge of {n} pack(s)").format(n=len(summary.packs)),
                           lambda: undo_merge(db, batch), lambda _rows: ctx.changed("all"))
             self.ctx.changed("all")
-            self.review_button.setVisible(summary.queued_for_review > 0)
+            self.review_button.setVisible(summary.queued_for_review + summary.details_queued > 0)
         self._refresh()
 
     def _show_events(self, summary: MergeSummary) -> None:
@@ -299,23 +300,27 @@ class MergeDialog(QDialog):
 
 
 class ReviewDialog(QDialog):
-    """File ▸ Review likely matches…: people with the same name at the same event."""
+    """File ▸ Review likely matches…: the questions sign-ups leave for the organiser.
 
-    COLUMNS = 5
+    Why each was asked (same name at an event; someone's email or student id under another
+    name; details offered for fields empty here), and what settling it would fill in,
+    each value with its own check box."""
+
+    COLUMNS = 6
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("Likely matches to review"))
         intro = QLabel(self.tr(
-            "A merge found people with the same name at the same event, without an email or "
-            "student id to tell. Are they the same person?"))
+            "Sign-ups never change the details of someone already here, and never join two "
+            "people on their own: these questions wait for you."))
         intro.setWordWrap(True)
         self.table = QTableWidget(0, self.COLUMNS)
         self.table.setAccessibleName(self.tr("Likely matches"))
         self.table.setHorizontalHeaderLabels([
-            self.tr("Added by the merge"), self.tr("Email · student id"), self.tr("Already here"),
-            self.tr("Email · student id"), self.tr("Event")])
+            self.tr("From the sign-up"), self.tr("Email · student id"), self.tr("Already here"),
+            self.tr("Email · student id"), self.tr("Event"), self.tr("Why")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -324,6 +329,11 @@ class ReviewDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._refresh)
         self.empty = QLabel(self.tr("Nothing to review."))
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.why.setAccessibleName(self.tr("Why this was asked"))
+        self.offers = QVBoxLayout()
+        self.offer_boxes: dict[str, QCheckBox] = {}
         self.same_button = QPushButton(self.tr("&Same person: merge them"))
         self.same_button.clicked.connect(lambda: self.settle(True))
         self.separate_button = QPushButton(self.tr("&Keep separate"))
@@ -338,11 +348,17 @@ class ReviewDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+        layout.addWidget(self.why)
+        layout.addLayout(self.offers)
         layout.addLayout(row)
         layout.addWidget(buttons)
-        self.resize(820, 420)
+        self.resize(900, 460)
         self.reviews: list = []  # type: ignore[type-arg]
         self.reload()
+
+    def _field_label(self, name: str) -> str:
+        return {"email": self.tr("email"), "student_id": self.tr("student id"),
+                "phone": self.tr("phone")}.get(name, name)
 
     def reload(self) -> None:
         from chapter_manager.services.merge import list_reviews
@@ -350,31 +366,73 @@ class ReviewDialog(QDialog):
         self.reviews = list_reviews(self.ctx.db, self.ctx.require_chapter())
         self.table.setRowCount(len(self.reviews))
         for i, r in enumerate(self.reviews):
-            for j, text in enumerate((r.person_name, r.person_details, r.candidate_name,
-                                      r.candidate_details, r.event_title)):
+            person = (self.tr("(the same person)"), "") if r.reason == "details" else (r.person_name, r.person_details)
+            for j, text in enumerate((*person, r.candidate_name, r.candidate_details, r.event_title,
+                                      r.reason_label)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.empty.setVisible(not self.reviews)
         if self.reviews:
             self.table.selectRow(0)
         self._refresh()
 
+    def selected(self):  # type: ignore[no-untyped-def]
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        return self.reviews[min(rows)] if rows else None
+
     def _refresh(self) -> None:
-        chosen = bool(self.table.selectedIndexes())
-        self.same_button.setEnabled(chosen)
-        self.separate_button.setEnabled(chosen)
+        review = self.selected()
+        self.same_button.setEnabled(review is not None)
+        self.separate_button.setEnabled(review is not None)
+        for box in self.offer_boxes.values():
+            self.offers.removeWidget(box)
+            box.hide()
+            box.setParent(None)
+            box.deleteLater()
+        self.offer_boxes = {}
+        if review is None:
+            self.why.setText("")
+            return
+        if review.reason == "details":
+            self.why.setText(self.tr(
+                "A sign-up by {name} offers details their entry does not have. Nothing was "
+                "written: tick what to keep.").format(name=review.candidate_name))
+            self.same_button.setText(self.tr("&Accept the ticked details"))
+            self.separate_button.setText(self.tr("&Decline"))
+        else:
+            if review.reason == "identifier":
+                held = ", ".join(f"{self._field_label(k)} {v}" for k, v in review.held_back.items())
+                self.why.setText(self.tr(
+                    "“{new}” signed up with the {held} of “{here}”, under another name. The sign-up "
+                    "was kept on its own and nothing of “{here}” changed. If they are the same "
+                    "person, merge them.").format(new=review.person_name, here=review.candidate_name,
+                                                   held=held))
+            else:
+                self.why.setText(self.tr(
+                    "The same name at the same event, without an email or student id to tell. "
+                    "Are they the same person?"))
+            self.same_button.setText(self.tr("&Same person: merge them"))
+            self.separate_button.setText(self.tr("&Keep separate"))
+        for name, value in review.offered.items():
+            box = QCheckBox(self.tr("Fill in {field}: {value}").format(field=self._field_label(name), value=value))
+            box.setChecked(review.reason != "identifier")  # someone else's identifier: asked, not assumed
+            box.setAccessibleName(self.tr("Fill in {field}").format(field=self._field_label(name)))
+            self.offers.addWidget(box)
+            box.show()
+            self.offer_boxes[name] = box
 
     @Slot()
     def settle(self, same_person: bool) -> None:
         from chapter_manager.errors import ChapterError
         from chapter_manager.services.merge import resolve_review
 
-        rows = {i.row() for i in self.table.selectedIndexes()}
-        if not rows:
+        review = self.selected()
+        if review is None:
             return
-        review = self.reviews[min(rows)]
+        accept = [name for name, box in self.offer_boxes.items() if box.isChecked()]
         try:
             db, review_id = self.ctx.db, review.id
-            tasks.write_and_wait(self, lambda: resolve_review(db, review_id, same_person=same_person))
+            tasks.write_and_wait(self, lambda: resolve_review(db, review_id, same_person=same_person,
+                                                              accept=accept))
         except ChapterError as error:
             from .errors import show_error
 

@@ -101,8 +101,15 @@ def outcome_message(ctx: AppContext, outcome: SignUpOutcome, event_title: str | 
                 name=name, date=day)
         else:
             text = tr("{name} already pledged on {date}; nothing new was recorded.").format(name=name, date=day)
-        if outcome.attendance_recorded and outcome.consents_given:
-            text += " " + tr("The consents ticked on this sheet were recorded too.")
+    if outcome.attendance_recorded and outcome.consents_given:
+        text += " " + tr("The consents ticked on this sheet were recorded too.")
+    if outcome.kept_apart:
+        text += " " + tr("Someone in the chapter has this email or student id under another name: "
+                         "this sheet was kept apart, without it, and waits in File ▸ Review likely "
+                         "matches…")
+    if outcome.details_offered:
+        text += " " + tr("Details this sheet adds to their entry wait in File ▸ Review likely "
+                         "matches…")
     return text
 
 

@@ -162,8 +162,12 @@ def load_texts(language: str = DEFAULT_LANGUAGE, folder: Path | None = None) -> 
 # --------------------------------------------------------------------------- exit PIN
 
 PIN_SETTING = "kiosk_exit_pin"
-MIN_PIN_LENGTH = 4
-MAX_PIN_LENGTH = 32
+# A PIN of digits only needs six (a million guesses, about 11 hours of scrypt on one core
+# for someone holding a copy of the kiosk database; four digits fell in minutes); anything
+# else is a passphrase of at least eight characters.
+MIN_PIN_LENGTH = 6
+MIN_PASSPHRASE_LENGTH = 8
+MAX_PIN_LENGTH = 64
 # scrypt's cost: about 40 ms and 16 MiB here, once per typed PIN.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
@@ -171,8 +175,12 @@ _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 def check_new_pin(pin: str, again: str) -> str:
     """The PIN typed twice at set-up, or ``ValidationError`` for "pin" / "again"."""
     pin = pin or ""
-    if len(pin) < MIN_PIN_LENGTH:
-        raise ValidationError({"pin": _("Choose a PIN of at least {n} characters.").format(n=MIN_PIN_LENGTH)})
+    short = len(pin) < (MIN_PIN_LENGTH if pin.isdigit() else MIN_PASSPHRASE_LENGTH)
+    if short:
+        raise ValidationError({"pin": _(
+            "Choose a PIN of at least {digits} digits, or a passphrase of at least {chars} "
+            "characters: a shorter one can be guessed from a copy of this laptop's database."
+        ).format(digits=MIN_PIN_LENGTH, chars=MIN_PASSPHRASE_LENGTH)})
     if len(pin) > MAX_PIN_LENGTH:
         raise ValidationError({"pin": _("A PIN has at most {n} characters.").format(n=MAX_PIN_LENGTH)})
     if pin.strip() != pin or any(not ch.isprintable() for ch in pin):

@@ -11,8 +11,15 @@ Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
   choice (``event_choices``, ``into_event``), else by the same title (accent- and
   case-insensitive) starting on the same day, else it is added.  A match other than by
   UUID is remembered (``event_aliases``), so merging again lands on the same event.
+* Every value a pack carries is checked first (``pack_values``): the same rules as the
+  kiosk and imports, or the pack is refused with the table, row and field named.
 * A person is the same person here when their UUID is known (merged before), when a
-  review said so (``person_aliases``), or by normalised email, then student id.
+  review said so (``person_aliases``), or by normalised email, then student id *with a
+  name that agrees* (``identity``, the kiosk's own rule).  The same email or student id
+  with another name is kept on a separate person without it and queued ("identifier").
+  A person here is never changed by a pack: values for their empty fields are queued
+  ("details").  The people of all packs are taken in the order of their earliest
+  signing, so who is kept (name, UUID, values) does not depend on the order of packs.
   Someone erased here (a tombstone: their UUID or the keyed hash of their email or
   student id) is refused: not brought back.  A person with no identifier match but the
   same name (accent- and case-insensitive) as someone here at the same event, with no
@@ -73,13 +80,15 @@ from ..models import (
 from ..privacy import identity_hash, personal_columns
 from ..storage import Database
 from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
-from ..storage.packs import OpenedPack, PackRefused, open_pack, write_pack
+from ..storage.packs import BLANK_SALT, OpenedPack, PackRefused, open_pack, write_pack
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
-from .consent import backfill_uuid, current_consent, refresh_pledges
+from .consent import current_consent, refresh_pledges
 from .events import local_day_bounds
+from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
 from .import_undo import forget_people
 from .kiosk import kiosk_baseline_key
+from .pack_values import check_pack_values
 
 Progress = Callable[[float | None, str], None]
 
@@ -173,13 +182,15 @@ class MergeSummary:
     queued_for_review: int = 0
     refused_people: int = 0  # erased here: not brought back
     refused_signups: int = 0  # their pledges and attendance
+    identifier_clashes: int = 0  # someone's email or student id with another name: kept apart, queued
+    details_queued: int = 0  # people here offered values for empty fields: queued, not written
     reviews: list[ReviewPair] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(self.new_people or self.new_pledges or self.new_attendance or self.pledges_replaced
                     or self.consents_given or self.consents_withdrawn or self.consent_statements
-                    or self.details_filled
+                    or self.details_filled or self.details_queued
                     or any(e.how in ("new", "title", "chosen") for e in self.events))
 
     def counts(self) -> dict[str, int]:
@@ -198,6 +209,8 @@ class MergeSummary:
             "queued_for_review": self.queued_for_review,
             "refused_people": self.refused_people,
             "refused_signups": self.refused_signups,
+            "identifier_clashes": self.identifier_clashes,
+            "details_queued": self.details_queued,
             "new_events": sum(e.how == "new" for e in self.events),
             "matched_events": sum(e.how != "new" for e in self.events),
         }
@@ -217,7 +230,10 @@ class MergeSummary:
             (_("Consent statements added to people's history"), c["consent_statements"]),
             (_("Email or student id added to someone here"), c["details_filled"]),
             (_("New attendance"), c["new_attendance"]),
-            (_("Queued for review (same name, same event)"), c["queued_for_review"]),
+            (_("Queued for review"), c["queued_for_review"]),
+            (_("Someone's email or student id with another name: kept apart, queued"),
+             c["identifier_clashes"]),
+            (_("Details offered for someone here: queued for review"), c["details_queued"]),
             (_("Refused (erased here; not brought back)"), c["refused_people"]),
             (_("New events"), c["new_events"]),
             (_("Events matched"), c["matched_events"]),
@@ -266,26 +282,12 @@ _STATEMENT_COPY = tuple(c.name for c in _statements.columns
                         if c.name not in ("id", "chapter_id", "person_id", "event_id"))
 
 
-def _pack_consents(theirs: Connection, chapter_id: int, pledges: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The pack's consent statements, in its devices' order.
-
-    A pack made before schema 4 has none: its pledges' ticked boxes are read as the
-    "given" statements the upgrade makes of them (same UUIDs), and unticked ones as nothing.
-    """
-    if theirs.dialect.has_table(theirs, _statements.name):
-        sc = _statements.c
-        return _dicts(theirs.execute(select(_statements).where(sc.chapter_id == chapter_id)
-                                     .order_by(sc.device_id, sc.device_seq, sc.id)))
-    return [
-        {"uuid": backfill_uuid(p["uuid"], purpose), "device_id": p["device_id"],
-         "device_seq": p["device_seq"], "created_at": p["signed_at"], "updated_at": p["signed_at"],
-         "version": 1, "person_id": p["person_id"], "event_id": p["event_id"], "purpose": purpose,
-         "given": True, "stated_at": p["signed_at"], "notice_version": p["consent_version"] or "",
-         "source": p["source"]}
-        for p in pledges
-        for purpose, ticked in ((ConsentPurpose.CONTACT, p["may_contact"]),
-                                (ConsentPurpose.PUBLISH, p["may_publish_name"])) if ticked
-    ]
+def _pack_consents(theirs: Connection, chapter_id: int) -> list[dict[str, Any]]:
+    """The pack's consent statements, in its devices' order (every pack of schema 4 or later
+    has the table: ``pack_values`` refuses one without it)."""
+    sc = _statements.c
+    return _dicts(theirs.execute(select(_statements).where(sc.chapter_id == chapter_id)
+                                 .order_by(sc.device_id, sc.device_seq, sc.id)))
 
 
 def _local_day(when: dt.datetime, zone: str) -> dt.date:
@@ -293,6 +295,18 @@ def _local_day(when: dt.datetime, zone: str) -> dt.date:
         return when.astimezone(zoneinfo.ZoneInfo(zone)).date()
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return when.astimezone(dt.UTC).date()
+
+
+@dataclass
+class _PackRows:
+    """One pack's sign-ups, read, with its events matched to events here."""
+
+    people: list[dict[str, Any]]
+    pledges: list[dict[str, Any]]
+    attendance: list[dict[str, Any]]
+    devices: list[dict[str, Any]]
+    event_map: dict[int, int]
+    statements: list[dict[str, Any]]
 
 
 class _Merger:
@@ -360,7 +374,8 @@ class _Merger:
         return chosen
 
     # ------------------------------------------------------------ one pack
-    def merge_pack(self, pack: OpenedPack, done: float, share: float) -> None:
+    def read_pack(self, pack: OpenedPack, done: float, share: float) -> _PackRows:
+        """Check the pack's chapter, match its events, and read its sign-ups."""
         s = self.summary
         with pack.engine.connect() as theirs:
             chapters = [dict(r._mapping) for r in theirs.execute(select(Chapter.__table__))]
@@ -386,25 +401,35 @@ class _Merger:
                 select(_attendance).join(_events, _events.c.id == _attendance.c.event_id)
                 .where(_events.c.chapter_id == their_chapter).order_by(*order(_attendance))))
             devices = _dicts(theirs.execute(select(Device.__table__)))
-            statements = _pack_consents(theirs, their_chapter, pledges)
+            statements = _pack_consents(theirs, their_chapter)
         s.packs.append(PackContents(
             pack.path.name, chapters[0]["name"], pack.header.device_id, pack.header.device_name, pack.header.made_at,
             len(people), len(pledges), len(attendance),
         ))
         self.check()
-        self.progress(done + share * 0.1, _("Matching events…"))
+        self.progress(done + share * 0.5, _("Matching events…"))
         event_map = self._merge_events(events)
+        return _PackRows(people, pledges, attendance, devices, event_map, statements)
+
+    def apply_pack(self, rows: _PackRows, person_map: dict[int, int]) -> None:
+        """The pack's pledges, attendance and devices, once every pack's people are matched."""
         self.check()
-        self.progress(done + share * 0.3, _("Matching people…"))
-        person_map = self._merge_people(people, pledges, attendance, event_map)
-        self.check()
-        self.progress(done + share * 0.7, _("Adding pledges and attendance…"))
-        self._merge_pledges(pledges, person_map, event_map)
-        self._merge_attendance(attendance, person_map, event_map)
-        self._merge_consents(statements, pledges, person_map, event_map)
-        self._merge_devices(devices)
-        self.progress(done + share * 0.9, _("Looking for likely matches…"))
-        self._queue_reviews()
+        self._merge_pledges(rows.pledges, person_map, rows.event_map)
+        self._merge_consents(rows.statements, rows.pledges, person_map, rows.event_map)
+        self._merge_devices(rows.devices)
+
+    def merge_all_attendance(self, packs: list[_PackRows], person_maps: list[dict[int, int]]) -> None:
+        """Every pack's attendance at once, earliest check-in (then UUID) first: when two
+        packs record one person at one event, the same row is kept in any order."""
+        rows: list[dict[str, Any]] = []
+        for pack, person_map in zip(packs, person_maps, strict=True):
+            for a in pack.attendance:
+                rows.append({**a, "person_id": person_map.get(a["person_id"]),
+                             "event_id": pack.event_map.get(a["event_id"])})
+        rows.sort(key=lambda a: (a["checked_in_at"], a["uuid"].bytes))
+        people = {a["person_id"]: a["person_id"] for a in rows if a["person_id"] is not None}
+        events = {a["event_id"]: a["event_id"] for a in rows if a["event_id"] is not None}
+        self._merge_attendance(rows, people, events)
 
     # ------------------------------------------------------------ events
     def _merge_events(self, events: list[dict[str, Any]]) -> dict[int, int]:
@@ -471,76 +496,223 @@ class _Merger:
         ).all()
         return ({r[0] for r in rows}, {r[1] for r in rows if r[1]}, {r[2] for r in rows if r[2]})
 
-    def _merge_people(self, people: list[dict[str, Any]], pledges: list[dict[str, Any]],
-                      attendance: list[dict[str, Any]], event_map: dict[int, int]) -> dict[int, int]:
+    def merge_people(self, packs: list[_PackRows]) -> list[dict[int, int]]:
+        """Every pack's people to people here: one map (their id -> id here) per pack.
+
+        The people of all packs are taken in the order of their earliest signing (then
+        UUID), never in the order of the packs, so which entry is kept (its name, its
+        UUID) and which values fill the fields of someone new does not depend on which
+        pack came first.  Someone already here keeps their values: a sign-up never
+        changes them (``identity``).
+        """
+        from .derived import person_keys
+
         conn, chapter, s = self.conn, self.chapter, self.summary
         salt = chapter.privacy_salt
         dead_uuids, dead_emails, dead_sids = self._tombstones()
-        uuids = [p["uuid"] for p in people]
-        emails = [p["email_key"] for p in people if p["email_key"]]
-        sids = [p["student_id"] for p in people if p["student_id"]]
+        entries: list[tuple[dt.datetime, bytes, int, dict[str, Any]]] = []
+        event_of: dict[tuple[int, int], int] = {}  # (pack, their person) -> an event here
+        for k, rows in enumerate(packs):
+            first: dict[int, dt.datetime] = {}
+            for pledge in rows.pledges:
+                pid = pledge["person_id"]
+                first[pid] = min(first.get(pid, pledge["signed_at"]), pledge["signed_at"])
+            for visit in rows.attendance:
+                pid = visit["person_id"]
+                first[pid] = min(first.get(pid, visit["checked_in_at"]), visit["checked_in_at"])
+            entries += [(first.get(p["id"], p["created_at"]), p["uuid"].bytes, k, p) for p in rows.people]
+            for visit in (*rows.pledges, *rows.attendance):
+                if visit["event_id"] in rows.event_map:
+                    event_of.setdefault((k, visit["person_id"]), rows.event_map[visit["event_id"]])
+        entries.sort(key=lambda e: (e[0], e[1], e[2]))
+        people = [e[3] for e in entries]
+
         by_uuid: dict[uuid.UUID, int] = {}
         by_email: dict[str, int] = {}
         by_sid: dict[str, int] = {}
         pc = _people.c
-        for chunk in _chunks(uuids):
+        for chunk in _chunks([p["uuid"] for p in people]):
             by_uuid.update((r[0], r[1]) for r in conn.execute(select(pc.uuid, pc.id).where(pc.uuid.in_(chunk))))
             by_uuid.update((r[0], r[1]) for r in conn.execute(
                 select(PersonAlias.uuid, PersonAlias.person_id).where(PersonAlias.uuid.in_(chunk))))
-        for chunk in _chunks(emails):
+        for chunk in _chunks([p["email_key"] for p in people if p["email_key"]]):
             by_email.update((r[0], r[1]) for r in conn.execute(
                 select(pc.email_key, pc.id).where(pc.chapter_id == chapter.id, pc.email_key.in_(chunk))))
-        for chunk in _chunks(sids):
+        for chunk in _chunks([p["student_id"] for p in people if p["student_id"]]):
             by_sid.update((r[0], r[1]) for r in conn.execute(
                 select(pc.student_id, pc.id).where(pc.chapter_id == chapter.id, pc.student_id.in_(chunk))))
+        # Who they are here (names and the fields a sign-up may offer), read once.
+        here: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(by_email.values()) | set(by_sid.values()))):
+            here.update((r["id"], r) for r in _dicts(conn.execute(
+                select(pc.id, pc.given_names, pc.family_names, pc.preferred_name, pc.email, pc.student_id,
+                       pc.phone).where(pc.id.in_(chunk)))))
 
-        mapping: dict[int, int] = {}
-        newcomers: list[dict[str, Any]] = []
-        matched: list[tuple[dict[str, Any], int]] = []
-        for p in people:
+        maps: list[dict[int, int]] = [{} for _pack in packs]
+        planned: list[dict[str, Any]] = []  # new people, by -(index + 1) until ids are known
+        clashes: list[tuple[int, int, dict[str, Any]]] = []  # (new person, person here, what clashed)
+        clash_events: dict[int, int | None] = {}
+        offers: dict[int, dict[str, Any]] = {}  # person here -> values offered for empty fields
+
+        def rekey(row: dict[str, Any]) -> None:
+            keys = person_keys(row["given_names"], row["family_names"], row["preferred_name"], row["email"],
+                               row["student_id"], bool(row["family_name_first"]))
+            row.update(email_key=keys.email_key, search_text=keys.search_text, name_key=keys.name_key,
+                       sort_key=keys.sort_key)
+
+        def row_of(pid: int) -> dict[str, Any]:
+            return planned[-pid - 1] if pid < 0 else here[pid]
+
+        def erased(p: dict[str, Any]) -> bool:
+            return bool(p["uuid"] in dead_uuids
+                        or (p["email_key"] and identity_hash(salt, p["email_key"]) in dead_emails)
+                        or (p["student_id"] and identity_hash(salt, p["student_id"]) in dead_sids))
+
+        def plan(p: dict[str, Any]) -> int:
+            planned.append({k: p[k] for k in _PERSON_COPY})
+            pid = -len(planned)
+            by_uuid[p["uuid"]] = pid
+            if p["email_key"]:
+                by_email[p["email_key"]] = pid
+            if p["student_id"]:
+                by_sid[p["student_id"]] = pid
+            return pid
+
+        for k, p in ((e[2], e[3]) for e in entries):
             if p["uuid"] in by_uuid:
-                mapping[p["id"]] = by_uuid[p["uuid"]]
+                maps[k][p["id"]] = by_uuid[p["uuid"]]
                 s.known_people += 1
                 continue
-            found = (by_email.get(p["email_key"]) if p["email_key"] else None) or (
-                by_sid.get(p["student_id"]) if p["student_id"] else None)
-            if found is not None:
-                mapping[p["id"]] = found
+            e_found = by_email.get(p["email_key"]) if p["email_key"] else None
+            s_found = by_sid.get(p["student_id"]) if p["student_id"] else None
+            found = [pid for pid in dict.fromkeys((e_found, s_found)) if pid is not None]
+            match = next((pid for pid in found if person_agrees(p["given_names"], p["family_names"], row_of(pid))),
+                         None)
+            if match is not None:
+                maps[k][p["id"]] = match
+                by_uuid[p["uuid"]] = match
                 s.matched_people += 1
-                if p["email_key"] or p["student_id"]:
-                    matched.append((p, found))
+                mine = row_of(match)
+                offered = offered_values(p, mine)
+                if "email" in offered and by_email.get(p["email_key"], match) != match:
+                    del offered["email"]
+                if "student_id" in offered and by_sid.get(p["student_id"], match) != match:
+                    del offered["student_id"]
+                if not offered:
+                    continue
+                if match < 0:
+                    # Someone new in this merge: the earliest signing that has a value gives it.
+                    mine.update(offered)
+                    rekey(mine)
+                    if mine["email_key"]:
+                        by_email[mine["email_key"]] = match
+                    if mine["student_id"]:
+                        by_sid[mine["student_id"]] = match
+                else:
+                    for key, value in offered.items():
+                        offers.setdefault(match, {}).setdefault(key, value)
+                continue
+            if found:
+                # Someone's email or student id with another name: kept apart, without what
+                # clashes, and asked about; nothing of the person here changes.
+                clash = found[0]
+                kept = dict(p)
+                held = {}
+                if e_found is not None:
+                    held["email"], kept["email"] = p["email"], None
+                if s_found is not None:
+                    held["student_id"], kept["student_id"] = p["student_id"], None
+                rekey(kept)
+                earlier = next((new for new, other, _held in clashes if other == clash and person_agrees(
+                    p["given_names"], p["family_names"], row_of(new))), None)
+                if earlier is None:
+                    earlier = self._claimant(clash, p)
+                if earlier is not None:
+                    maps[k][p["id"]] = earlier
+                    by_uuid[p["uuid"]] = earlier
+                    s.matched_people += 1
+                    continue
+                if erased(kept):
+                    s.refused_people += 1
+                    continue
+                new = plan(kept)
+                maps[k][p["id"]] = new
+                clashes.append((new, clash, held))
+                clash_events[new] = event_of.get((k, p["id"]))
                 continue
             # Not here: erased here (or removed as a duplicate entry)?  Then not brought back.
-            if (p["uuid"] in dead_uuids
-                    or (p["email_key"] and identity_hash(salt, p["email_key"]) in dead_emails)
-                    or (p["student_id"] and identity_hash(salt, p["student_id"]) in dead_sids)):
+            if erased(p):
                 s.refused_people += 1
                 continue
-            newcomers.append(p)
-        self._fill_identifiers(matched, by_email, by_sid)
-        if not newcomers:
-            return mapping
+            maps[k][p["id"]] = plan(p)
 
-        first = reserve_ids(conn, _people, len(newcomers))
-        rows_out = []
-        for offset, p in enumerate(newcomers):
-            new_id = first + offset
-            mapping[p["id"]] = new_id
-            if p["email_key"]:
-                by_email[p["email_key"]] = new_id
-            if p["student_id"]:
-                by_sid[p["student_id"]] = new_id
-            row = {k: p[k] for k in _PERSON_COPY}
-            rows_out.append((new_id, chapter.id, *(row[k] for k in _PERSON_COPY)))
-        columns = ("id", "chapter_id", *_PERSON_COPY)
-        encode = RowEncoder(conn.dialect, _people, columns).encode
-        bulk_insert(conn, _people, columns, (encode(r) for r in rows_out))
-        added = [first + i for i in range(len(newcomers))]
-        self.inserted["people"].extend(added)
-        self.newcomers.update(added)
-        self.touched.update(added)
-        s.new_people += len(newcomers)
-        return mapping
+        first_id = reserve_ids(conn, _people, len(planned)) if planned else 0
+
+        def real(pid: int) -> int:
+            return first_id + (-pid - 1) if pid < 0 else pid
+
+        for m in maps:
+            for key, pid in m.items():
+                m[key] = real(pid)
+        if planned:
+            columns = ("id", "chapter_id", *_PERSON_COPY)
+            encode = RowEncoder(conn.dialect, _people, columns).encode
+            bulk_insert(conn, _people, columns, (
+                encode((first_id + i, chapter.id, *(row[c] for c in _PERSON_COPY))) for i, row in enumerate(planned)))
+            added = [first_id + i for i in range(len(planned))]
+            self.inserted["people"].extend(added)
+            self.newcomers.update(added)
+            self.touched.update(added)
+            s.new_people += len(planned)
+        self._queue_identifier_reviews([(real(new), real(other), held, clash_events.get(new))
+                                        for new, other, held in clashes], planned, first_id)
+        self._queue_details(offers)
+        return maps
+
+    def _claimant(self, candidate: int, p: dict[str, Any]) -> int | None:
+        """A person an earlier sign-up with this name and this clashing identifier made."""
+        mr, pc = MergeReview.__table__, _people.c
+        for row in _dicts(self.conn.execute(
+            select(pc.id, pc.given_names, pc.family_names, pc.preferred_name)
+            .join(mr, mr.c.person_id == pc.id)
+            .where(mr.c.candidate_id == candidate, mr.c.reason == IDENTIFIER, mr.c.resolved_at.is_(None))
+        )):
+            if person_agrees(p["given_names"], p["family_names"], row):
+                return int(row["id"])
+        return None
+
+    def _queue_identifier_reviews(self, pairs: list[tuple[int, int, dict[str, Any], int | None]],
+                                  planned: list[dict[str, Any]], first_id: int) -> None:
+        if not pairs:
+            return
+        names: dict[int, str] = {}
+        pc = _people.c
+        for r in self.conn.execute(select(pc.id, pc.given_names, pc.family_names)
+                                   .where(pc.id.in_(sorted({pair[1] for pair in pairs})))):
+            names[r.id] = _name(r.given_names, r.family_names)
+        now = utcnow()
+        for new, other, held, event_id in pairs:
+            row = planned[new - first_id]
+            rid = self.conn.execute(insert(MergeReview.__table__).values(
+                chapter_id=self.chapter.id, person_id=new, candidate_id=other, event_id=event_id,
+                created_at=now, reason=IDENTIFIER, proposed=held or None)).inserted_primary_key[0]
+            self.inserted["merge_reviews"].append(int(rid))
+            self.summary.queued_for_review += 1
+            self.summary.identifier_clashes += 1
+            self.summary.reviews.append(ReviewPair(_name(row["given_names"], row["family_names"]), names[other]))
+
+    def _queue_details(self, offers: dict[int, dict[str, Any]]) -> None:
+        """Values the packs offer for empty fields of people here: asked, never written."""
+        for person, offered in sorted(offers.items()):
+            queued = offer_details(self.conn, self.chapter.id, person, offered, None)
+            if queued is None:
+                continue
+            rid, before = queued
+            if before is None:
+                self.inserted["merge_reviews"].append(rid)
+            else:
+                self.changed.append(("merge_reviews", rid, _to_json(MergeReview.__table__, before)))
+            self.summary.details_queued += 1
 
     # ------------------------------------------------------------ likely matches
     def _queue_reviews(self) -> None:
@@ -612,46 +784,6 @@ class _Merger:
             s.reviews.append(ReviewPair(
                 _name(people[newcomer]["given_names"], people[newcomer]["family_names"]),
                 _name(people[candidate]["given_names"], people[candidate]["family_names"])))
-
-    def _fill_identifiers(self, matched: list[tuple[dict[str, Any], int]],
-                          by_email: dict[str, int], by_sid: dict[str, int]) -> None:
-        """Give a matched person the email or student id the other laptop had and they lack.
-
-        Only what is empty here is filled, and only with a value no one else here has:
-        so the same people end up with the same identifiers whichever laptop came first.
-        """
-        from .derived import person_keys
-
-        pc = _people.c
-        ids = sorted({found for _p, found in matched})
-        rows: dict[int, dict[str, Any]] = {}
-        for chunk in _chunks(ids):
-            rows.update((r.id, dict(r._mapping)) for r in self.conn.execute(
-                select(pc.id, pc.given_names, pc.family_names, pc.preferred_name, pc.family_name_first,
-                       pc.email, pc.email_key, pc.student_id, pc.search_text, pc.updated_at)
-                .where(pc.id.in_(chunk))))
-        for p, found in matched:
-            here = rows[found]
-            fill: dict[str, Any] = {}
-            if p["email_key"] and here["email_key"] is None and by_email.get(p["email_key"], found) == found:
-                fill["email"] = p["email"]
-            if p["student_id"] and here["student_id"] is None and by_sid.get(p["student_id"], found) == found:
-                fill["student_id"] = p["student_id"]
-            if not fill:
-                continue
-            merged = {**here, **fill}
-            keys = person_keys(merged["given_names"], merged["family_names"], merged["preferred_name"],
-                               merged["email"], merged["student_id"], merged["family_name_first"])
-            fill.update(email_key=keys.email_key, search_text=keys.search_text, updated_at=utcnow())
-            before = {k: here[k] for k in fill}
-            self.conn.execute(update(_people).where(pc.id == found).values(**fill, version=pc.version + 1))
-            self.changed.append(("people", found, _to_json(_people, before)))
-            if fill.get("email_key"):
-                by_email[fill["email_key"]] = found
-            if fill.get("student_id"):
-                by_sid[fill["student_id"]] = found
-            here.update(fill)
-            self.summary.details_filled += 1
 
     # ------------------------------------------------------------ pledges
     def _merge_pledges(self, pledges: list[dict[str, Any]], person_map: dict[int, int],
@@ -894,19 +1026,28 @@ def merge_packs(
         for i, path in enumerate(paths):
             report(0.1 * i / len(paths), _("Checking {name}…").format(name=Path(path).name))
             opened.append(stack.enter_context(open_pack(Path(path))))
+            check_pack_values(opened[-1])
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
         try:
             with db.connect(write=True) as conn:
                 merger = _Merger(db, conn, summary, chapter_id, report, cancel, event_choices, into_event)
-                share = 0.85 / len(opened)
-                for i, pack in enumerate(opened):
-                    merger.merge_pack(pack, 0.1 + share * i, share)
-                    merger.check()
+                share = 0.4 / len(opened)
+                read = [merger.read_pack(pack, 0.1 + share * i, share) for i, pack in enumerate(opened)]
+                merger.check()
+                report(0.5, _("Matching people…"))
+                person_maps = merger.merge_people(read)
+                report(0.7, _("Adding pledges and attendance…"))
+                for rows, person_map in zip(read, person_maps, strict=True):
+                    merger.apply_pack(rows, person_map)
+                merger.merge_all_attendance(read, person_maps)
+                report(0.9, _("Looking for likely matches…"))
+                merger.check()
+                merger._queue_reviews()
                 summary.chapter_id = merger.chapter.id
                 if dry_run:
                     raise _Rollback(summary)
-                if summary.changed or summary.queued_for_review:
+                if summary.changed or summary.queued_for_review or summary.details_queued:
                     summary.batch_id = merger.record(opened)
         except _Rollback:
             pass
@@ -1014,84 +1155,117 @@ class ReviewView:
     person_details: str  # email · student id, for telling them apart
     candidate_details: str
     event_title: str
+    # Why it was queued: "name" (same name at a shared event), "identifier" (someone's
+    # email or student id with another name), "details" (values offered for empty fields
+    # of the person here; person and candidate are the same person).
+    reason: str = "name"
+    # What "Same person" / "Accept" would write into empty fields of the person here.
+    offered: dict[str, str] = field(default_factory=dict)
+    # For "identifier": what the sign-up typed that belongs to the person here.
+    held_back: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reason_label(self) -> str:
+        return {
+            "name": _("Same name at the same event"),
+            "identifier": _("Someone here has this email or student id, under another name"),
+            "details": _("A sign-up offers details this person has not given"),
+        }.get(self.reason, self.reason)
 
 
 def _details(email: str | None, student_id: str | None) -> str:
     return " · ".join(v for v in (email, student_id) if v) or _("no email or student id")
 
 
+_OFFERABLE = ("email", "student_id", "phone")
+
+
+def _offered(reason: str, proposed: dict[str, Any] | None, newcomer: Any, here: Any) -> dict[str, str]:
+    """What settling the question would write into the empty fields of the person here."""
+    source = (proposed or {}) if reason == "details" else {k: getattr(newcomer, k) for k in _OFFERABLE}
+    return {k: str(source[k]) for k in _OFFERABLE if source.get(k) and not getattr(here, k)}
+
+
 def list_reviews(db: Database, chapter_id: int) -> list[ReviewView]:
-    """Likely matches waiting for the organiser, oldest first."""
+    """Questions waiting for the organiser, oldest first."""
     mr = MergeReview.__table__
     a, b = _people.alias("a"), _people.alias("b")
     with db.connect() as conn:
         rows = conn.execute(
-            select(mr.c.id, mr.c.person_id, mr.c.candidate_id,
-                   a.c.given_names, a.c.family_names, a.c.email, a.c.student_id,
+            select(mr.c.id, mr.c.person_id, mr.c.candidate_id, mr.c.reason, mr.c.proposed,
+                   a.c.given_names, a.c.family_names, a.c.email, a.c.student_id, a.c.phone,
                    b.c.given_names.label("cg"), b.c.family_names.label("cf"),
-                   b.c.email.label("ce"), b.c.student_id.label("cs"), _events.c.title)
+                   b.c.email.label("ce"), b.c.student_id.label("cs"), b.c.phone.label("cp"), _events.c.title)
             .join(a, a.c.id == mr.c.person_id).join(b, b.c.id == mr.c.candidate_id)
             .outerjoin(_events, _events.c.id == mr.c.event_id)
             .where(mr.c.chapter_id == chapter_id, mr.c.resolved_at.is_(None)).order_by(mr.c.id)
         ).all()
-    return [ReviewView(r.id, r.person_id, r.candidate_id, _name(r.given_names, r.family_names),
-                       _name(r.cg, r.cf), _details(r.email, r.student_id), _details(r.ce, r.cs),
-                       r.title or "") for r in rows]
+    out = []
+    for r in rows:
+        here = _Fields(r.ce, r.cs, r.cp)
+        offered = _offered(r.reason, r.proposed, _Fields(r.email, r.student_id, r.phone), here)
+        if r.reason == "details" and not offered:
+            continue  # filled in since: nothing left to ask
+        held = {k: str(v) for k, v in (r.proposed or {}).items() if v} if r.reason == "identifier" else {}
+        out.append(ReviewView(
+            r.id, r.person_id, r.candidate_id, _name(r.given_names, r.family_names), _name(r.cg, r.cf),
+            _details(r.email, r.student_id), _details(r.ce, r.cs), r.title or "", r.reason or "name",
+            offered, held))
+    return out
+
+
+@dataclass(frozen=True)
+class _Fields:
+    email: str | None
+    student_id: str | None
+    phone: str | None
 
 
 def count_reviews(db: Database, chapter_id: int) -> int:
-    mr = MergeReview.__table__
-    with db.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(mr).where(
-            mr.c.chapter_id == chapter_id, mr.c.resolved_at.is_(None))).scalar() or 0)
+    return len(list_reviews(db, chapter_id))
 
 
-def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | None:
-    """Settle a likely match; returns the person who remains when they are the same.
+def resolve_review(db: Database, review_id: int, *, same_person: bool,
+                   accept: Iterable[str] | None = None) -> int | None:
+    """Settle a question; returns the person who remains when they are the same.
 
     Same person: the newcomer's pledge, attendance and consent statements go to the person
-    already here (one pledge: the earlier signing; consent: the latest statement), their
-    email, student id or phone fill in what the person here lacks, and the newcomer's
-    entry goes; their UUID stays
-    as an alias, so merging the pack again finds the person.  Not the same: both stay,
-    and the question is not asked again.
+    already here (one pledge: the earlier signing; consent: the latest statement), the
+    offered email, student id or phone (those named in ``accept``; all when ``None``) fill
+    what the person here lacks, and the newcomer's entry goes; their UUID stays as an
+    alias, so merging the pack again finds the person.  Not the same: both stay, and the
+    question is not asked again.  For a "details" question, ``same_person`` means "accept
+    the offered values" (those in ``accept``) and nothing is moved or removed.
     """
     from .derived import person_keys
 
+    wanted = None if accept is None else set(accept)
     mr = MergeReview.__table__
     with db.connect(write=True) as conn:
         review = conn.execute(select(mr).where(mr.c.id == review_id)).first()
         if review is None or review.resolved_at is not None:
             raise NotFound(_("That question was settled already."))
         if not same_person:
-            conn.execute(update(mr).where(mr.c.id == review_id)
-                         .values(resolved_at=utcnow(), resolution="separate"))
+            conn.execute(update(mr).where(mr.c.id == review_id).values(
+                resolved_at=utcnow(), resolution="declined" if review.reason == "details" else "separate"))
             return None
         gone, keep = review.person_id, review.candidate_id
-        pc, lc, ac = _people.c, _pledges.c, _attendance.c
-        newcomer = dict(conn.execute(select(_people).where(pc.id == gone)).one()._mapping)
+        pc = _people.c
         here = dict(conn.execute(select(_people).where(pc.id == keep)).one()._mapping)
-        theirs = conn.execute(select(_pledges).where(lc.person_id == gone)).first()
-        mine = conn.execute(select(_pledges).where(lc.person_id == keep)).first()
-        if theirs is not None:
-            if mine is None:
-                conn.execute(update(_pledges).where(lc.id == theirs.id).values(person_id=keep))
-            else:
-                first, second = sorted((theirs, mine), key=lambda p: (p.signed_at, p.uuid.bytes))
-                conn.execute(delete(_pledges).where(lc.id == second.id))
-                conn.execute(update(_pledges).where(lc.id == first.id).values(person_id=keep))
-        # Their consent statements are the person's: consent is the latest of them all.
-        conn.execute(update(_statements).where(_statements.c.person_id == gone).values(person_id=keep))
-        refresh_pledges(conn, [keep])
-        for att in conn.execute(select(ac.id, ac.event_id).where(ac.person_id == gone)).all():
-            clash = conn.execute(select(ac.id).where(ac.person_id == keep, ac.event_id == att.event_id)).first()
-            if clash is None:
-                conn.execute(update(_attendance).where(ac.id == att.id).values(person_id=keep))
-        conn.execute(update(PersonAlias.__table__).where(PersonAlias.person_id == gone).values(person_id=keep))
-        conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer["uuid"], person_id=keep))
-        forget_people(conn, [(newcomer["chapter_id"], newcomer["uuid"])])
-        conn.execute(delete(_people).where(pc.id == gone))
-        fill = {k: newcomer[k] for k in ("email", "student_id", "phone") if here[k] is None and newcomer[k]}
+        if review.reason == "details":
+            offered = dict(review.proposed or {})
+        else:
+            newcomer = dict(conn.execute(select(_people).where(pc.id == gone)).one()._mapping)
+            offered = {k: newcomer[k] for k in _OFFERABLE}
+            _move_signups(conn, gone, keep)
+            conn.execute(update(PersonAlias.__table__).where(PersonAlias.person_id == gone).values(person_id=keep))
+            conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer["uuid"], person_id=keep))
+            forget_people(conn, [(newcomer["chapter_id"], newcomer["uuid"])])
+            conn.execute(delete(_people).where(pc.id == gone))
+        conn.execute(update(mr).where(mr.c.id == review_id).values(
+            resolved_at=utcnow(), resolution="accepted" if review.reason == "details" else "merged"))
+        fill = {k: offered[k] for k in _OFFERABLE
+                if here[k] is None and offered.get(k) and (wanted is None or k in wanted)}
         if fill:
             merged = {**here, **fill}
             keys = person_keys(merged["given_names"], merged["family_names"], merged["preferred_name"],
@@ -1101,9 +1275,34 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool) -> int | 
                 and_(pc.email_key.is_not(None), pc.email_key == fill.get("email_key")),
                 and_(pc.student_id.is_not(None), pc.student_id == fill.get("student_id"))))).first()
             if taken is None:
-                conn.execute(update(_people).where(pc.id == keep).values(**fill))
-        db.purge_deleted_text(conn)
+                conn.execute(update(_people).where(pc.id == keep).values(**fill, version=pc.version + 1))
+        if review.reason != "details":
+            db.purge_deleted_text(conn)
         return int(keep)
+
+
+def _move_signups(conn: Connection, gone: int, keep: int) -> None:
+    """The newcomer's pledge (one pledge: the earlier signing), attendance and consent
+    statements to the person here; their consent is then the latest of all statements."""
+    lc, ac = _pledges.c, _attendance.c
+    theirs = conn.execute(select(_pledges).where(lc.person_id == gone)).first()
+    mine = conn.execute(select(_pledges).where(lc.person_id == keep)).first()
+    if theirs is not None:
+        if mine is None:
+            conn.execute(update(_pledges).where(lc.id == theirs.id).values(
+                person_id=keep, version=lc.version + 1))
+        else:
+            first, second = sorted((theirs, mine), key=lambda p: (p.signed_at, p.uuid.bytes))
+            conn.execute(delete(_pledges).where(lc.id == second.id))
+            conn.execute(update(_pledges).where(lc.id == first.id).values(
+                person_id=keep, version=lc.version + 1))
+    # Their consent statements are the person's: consent is the latest of them all.
+    conn.execute(update(_statements).where(_statements.c.person_id == gone).values(person_id=keep))
+    refresh_pledges(conn, [keep])
+    for att in conn.execute(select(ac.id, ac.event_id).where(ac.person_id == gone)).all():
+        clash = conn.execute(select(ac.id).where(ac.person_id == keep, ac.event_id == att.event_id)).first()
+        if clash is None:
+            conn.execute(update(_attendance).where(ac.id == att.id).values(person_id=keep))
 
 
 # --------------------------------------------------------------------------- packs out
@@ -1191,6 +1390,10 @@ def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatab
         values = {k: v for k, v in row._mapping.items() if k != "id"}
         for column in personal.get(table.name, {}):
             values[column] = None if table.c[column].nullable else ""
+        if table is Chapter.__table__:
+            # The key of erased people's hashes stays home: a copied kiosk database or a
+            # pack must not let anyone test guesses against the chapter's tombstones.
+            values["privacy_salt"] = BLANK_SALT
         return values
 
     partial = out.with_name(out.name + ".partial")

@@ -17,7 +17,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from ..models import (
     Event,
     ForumFacilitator,
     Membership,
+    MergeReview,
     OfficerTerm,
     Person,
     Pledge,
@@ -49,6 +50,7 @@ from ..validation import Problems, check_aware, check_text, shorten
 from .common import audit, get_or_fail, to_view
 from .consent import record_statements, refresh_pledges, ticked_statements
 from .derived import person_keys
+from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
 from .import_undo import forget_people
 from .people import PersonData, _validated, display_name
 
@@ -109,6 +111,11 @@ class SignUpOutcome:
     new_pledge: bool
     attendance_recorded: bool
     consents_given: int = 0  # "given" statements recorded (one per ticked box)
+    # Someone here has this email or student id under another name: the sign-up was kept
+    # on a person of its own, without it, and the pair waits for review.  (The kiosk
+    # never says so: its thanks are the same for everyone.)
+    kept_apart: bool = False
+    details_offered: bool = False  # values for empty fields of the person: queued for review
 
 
 def _pledge_values(data: PledgeData) -> dict[str, object]:
@@ -230,9 +237,12 @@ class _Inserts:
 def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeData) -> SignUpOutcome:
     """Record a pledge from a sign-up form, committed to disk before returning.
 
-    The person is matched by normalised email or student id; someone who signs again gets
-    an attendance at the event (if any), never a second pledge, and their stored details
-    are left as they were.  This is the kiosk's hot path: statements are compiled once
+    The person is matched by normalised email or student id *and* a name that agrees
+    (``identity.names_agree``); someone who signs again gets an attendance at the event
+    (if any), never a second pledge, and their stored details are left as they were:
+    values offered for their empty fields wait in the review queue ("details").  An email
+    or student id of someone here with another name is kept on a new person without that
+    identifier, queued with them for review ("identifier"); nothing of theirs changes.  This is the kiosk's hot path: statements are compiled once
     and values go to the driver already encoded (see ``storage.prepared``).
     """
     values = _pledge_values(pledge)
@@ -247,11 +257,19 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         if event_id is not None and _EVENT_CHAPTER.run(conn, event=event_id).scalar() != chapter_id:
             raise ValidationError({"event_id": _("That event does not belong to this chapter.")})
         key = email_key(pv["email"])  # type: ignore[arg-type]
-        person_id = None
-        if key:
-            person_id = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=key).scalar()
-        if person_id is None and pv["student_id"]:
-            person_id = _PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=pv["student_id"]).scalar()
+        by_email = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=key).scalar() if key else None
+        by_sid = (_PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=pv["student_id"]).scalar()
+                  if pv["student_id"] else None)
+        person_id, clash = _identify(conn, pv, by_email, by_sid)
+        if clash is not None:
+            # Someone else's email or student id with another name: the sign-up is kept
+            # on a person of its own, without what clashes, and the pair waits for the
+            # organiser.  Nothing of the person here changes.
+            if by_email is not None:
+                pv["email"], key = None, None
+            if by_sid is not None:
+                pv["student_id"] = None
+            person_id = _earlier_claimant(conn, chapter_id, clash, pv)
         new_person = person_id is None
         pledge_id = None
         if not new_person:
@@ -264,8 +282,16 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         ticked = [purpose for purpose, box in ((ConsentPurpose.CONTACT, values["may_contact"]),
                                                (ConsentPurpose.PUBLISH, values["may_publish_name"])) if box]
         needed = new_person + new_pledge + new_attendance + len(ticked)
+        offered = False
+        if clash is None and not new_person:
+            # Values offered for fields empty here wait for the organiser's review.
+            here = conn.execute(select(_people.c.email, _people.c.student_id, _people.c.phone)
+                                .where(_people.c.id == person_id)).one()._mapping
+            offered = offer_details(conn, chapter_id, person_id,  # type: ignore[arg-type]
+                                    _free(conn, chapter_id, offered_values(pv, here)), event_id) is not None
         if not needed:
-            return SignUpOutcome(person_id, pledge_id, False, False, False)  # type: ignore[arg-type]
+            return SignUpOutcome(person_id, pledge_id, False, False, False,  # type: ignore[arg-type]
+                                 kept_apart=clash is not None, details_offered=offered)
         seq = db.allocate_sequence(conn, needed)
         ins = _Inserts.get(conn)
         device = db.device.id
@@ -310,6 +336,10 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
             # Someone known: their pledge's consent follows all their statements (a
             # withdrawal stated later than this signing still stands).
             refresh_pledges(conn, [person_id])  # type: ignore[list-item]
+        if clash is not None and new_person:
+            conn.execute(insert(MergeReview.__table__).values(
+                chapter_id=chapter_id, person_id=person_id, candidate_id=clash, event_id=event_id,
+                created_at=now, reason=IDENTIFIER, proposed=None))
     return SignUpOutcome(
         person_id=int(person_id),  # type: ignore[arg-type]
         pledge_id=int(pledge_id),  # type: ignore[arg-type]
@@ -317,7 +347,56 @@ def sign_up(db: Database, chapter_id: int, person: PersonData, pledge: PledgeDat
         new_pledge=new_pledge,
         attendance_recorded=bool(new_attendance),
         consents_given=len(ticked),
+        kept_apart=clash is not None,
+        details_offered=offered,
     )
+
+
+_NAMES = (_people.c.given_names, _people.c.family_names, _people.c.preferred_name)
+
+
+def _identify(conn: Connection, pv: dict[str, object], by_email: int | None,
+              by_sid: int | None) -> tuple[int | None, int | None]:
+    """(the person this sign-up is, the person whose identifier it clashes with).
+
+    The email's person, else the student id's, when the name agrees (``identity``); when
+    neither name agrees, no one, and the clash is with the email's person (else the
+    student id's).
+    """
+    found = [pid for pid in dict.fromkeys((by_email, by_sid)) if pid is not None]
+    for pid in found:
+        row = conn.execute(select(*_NAMES).where(_people.c.id == pid)).one()._mapping
+        if person_agrees(pv["given_names"], pv["family_names"], row):  # type: ignore[arg-type]
+            return pid, None
+    return None, (found[0] if found else None)
+
+
+def _earlier_claimant(conn: Connection, chapter_id: int, candidate: int, pv: dict[str, object]) -> int | None:
+    """The person an earlier sign-up with this name and this clashing identifier made
+    (waiting in the queue): signing again is the same sign-up, not a third person."""
+    mr = MergeReview.__table__
+    for row in conn.execute(
+        select(*_NAMES, _people.c.id).join(mr, mr.c.person_id == _people.c.id)
+        .where(mr.c.chapter_id == chapter_id, mr.c.candidate_id == candidate,
+               mr.c.reason == IDENTIFIER, mr.c.resolved_at.is_(None))
+    ):
+        if person_agrees(pv["given_names"], pv["family_names"], row._mapping):  # type: ignore[arg-type]
+            return int(row.id)
+    return None
+
+
+def _free(conn: Connection, chapter_id: int, offered: dict[str, str]) -> dict[str, str]:
+    """Offered identifiers no one in the chapter has (a taken one is not offered)."""
+    out = dict(offered)
+    if out.get("email"):
+        taken = _PERSON_BY_EMAIL.run(conn, chapter=chapter_id, key=email_key(out["email"])).scalar()
+        if taken is not None:
+            del out["email"]
+    if out.get("student_id"):
+        taken = _PERSON_BY_STUDENT_ID.run(conn, chapter=chapter_id, sid=out["student_id"]).scalar()
+        if taken is not None:
+            del out["student_id"]
+    return out
 
 
 def record_pledge(db: Database, person_id: int, data: PledgeData) -> SignUpOutcome:

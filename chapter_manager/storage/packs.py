@@ -29,6 +29,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import shutil
 import sqlite3
@@ -56,6 +57,8 @@ FORMAT = 1
 MAX_HEADER_BYTES = 64 * 1024
 # Tables whose personal columns are the sign-ups a pack carries; elsewhere they are blanked.
 SIGN_UP_TABLES = ("people", "pledges")
+# What kiosk databases and packs hold instead of the chapter's privacy salt (NOT NULL).
+BLANK_SALT = bytes(32)
 # The suffix the app offers for packs.
 SUFFIX = ".cmpack"
 
@@ -120,6 +123,9 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
         + (" AND id <> ?" if event_id is not None else ""),
         (event_id,) if event_id is not None else (),
     )
+    # The chapter's privacy salt keys the hashes of erased people: it never travels (a
+    # merge never takes it from a pack either).
+    conn.execute("UPDATE chapters SET privacy_salt = ?", (BLANK_SALT,))
     # Personal data beyond the sign-ups themselves (the chapter's advisor) stays home.
     from ..models import Base
     from ..privacy import personal_columns
@@ -244,24 +250,129 @@ def write_pack(
 # --------------------------------------------------------------------------- reading
 
 
-def _header_from(fields: dict[str, Any], path: Path) -> PackHeader:
+class _BadField(ValueError):
+    def __init__(self, field: str, what: str):
+        super().__init__(field)
+        self.field = field
+        self.what = what
+
+
+def _text_field(fields: dict[str, Any], name: str, *, required: bool = False, limit: int = 200) -> str | None:
+    value = fields.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value and required or len(value) > limit:
+        raise _BadField(name, _("a text of at most {n} characters").format(n=limit))
+    if any(not ch.isprintable() for ch in value):
+        raise _BadField(name, _("printable text"))
+    return value
+
+
+def _int_field(fields: dict[str, Any], name: str, low: int, high: int) -> int:
+    value = fields.get(name)
+    # bool is an int in Python; JSON's true is not a number here.
+    if type(value) is not int or not low <= value <= high:
+        raise _BadField(name, _("a whole number from {low} to {high}").format(low=low, high=high))
+    return value
+
+
+def _uuid_field(fields: dict[str, Any], name: str, *, required: bool) -> uuid.UUID | None:
+    value = _text_field(fields, name, required=required, limit=36)
+    if value is None:
+        return None
     try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise _BadField(name, _("an identifier")) from None
+
+
+# The largest payload a pack may announce (far above a chapter's sign-ups).
+MAX_PAYLOAD_BYTES = 1 << 40
+
+
+def _header_from(fields: dict[str, Any], path: Path) -> PackHeader:
+    """The header's fields, each checked for its type and range (explicitly: a crafted
+    header must give a clear refusal, never an overflow or a type error)."""
+    try:
+        made_text = _text_field(fields, "made_at", required=True, limit=40)
+        try:
+            made_at = dt.datetime.fromisoformat(made_text or "")
+        except ValueError:
+            raise _BadField("made_at", _("a date and time")) from None
+        if made_at.tzinfo is None:
+            raise _BadField("made_at", _("a date and time with its UTC offset"))
+        since_text = _text_field(fields, "since", limit=10)
+        try:
+            since = dt.date.fromisoformat(since_text) if since_text else None
+        except ValueError:
+            raise _BadField("since", _("a date")) from None
+        sha = _text_field(fields, "sha256", required=True, limit=64)
+        if sha is None or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise _BadField("sha256", _("a SHA-256 checksum (64 hexadecimal digits)"))
+        device_id = _uuid_field(fields, "device_id", required=True)
+        assert device_id is not None
         return PackHeader(
-            format=int(fields["format"]),
-            device_id=uuid.UUID(str(fields["device_id"])),
-            device_name=str(fields.get("device_name") or ""),
-            database_id=str(fields.get("database_id") or ""),
-            made_at=dt.datetime.fromisoformat(str(fields["made_at"])),
-            schema=int(fields["schema"]),
-            payload_bytes=int(fields["payload_bytes"]),
-            event_uuid=uuid.UUID(fields["event_uuid"]) if fields.get("event_uuid") else None,
-            since=dt.date.fromisoformat(fields["since"]) if fields.get("since") else None,
-            sha256=str(fields["sha256"]),
+            format=_int_field(fields, "format", 1, 1_000_000),
+            device_id=device_id,
+            device_name=_text_field(fields, "device_name") or "",
+            database_id=_text_field(fields, "database_id", limit=100) or "",
+            made_at=made_at,
+            schema=_int_field(fields, "schema", 1, 1_000_000),
+            payload_bytes=_int_field(fields, "payload_bytes", 0, MAX_PAYLOAD_BYTES),
+            event_uuid=_uuid_field(fields, "event_uuid", required=False),
+            since=since,
+            sha256=sha,
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except _BadField as bad:
         raise PackRefused(
-            _("{name} is damaged: its description cannot be read.").format(name=path.name)
-        ) from error
+            _("{name} is damaged: its description's “{field}” is not {what}; nothing was "
+              "merged.").format(name=path.name, field=bad.field, what=bad.what)
+        ) from None
+
+
+def _parse_header(line: bytes, path: Path) -> dict[str, Any]:
+    """The header line as a flat JSON object of strings, whole numbers and nulls."""
+    unreadable = PackRefused(
+        _("{name} is damaged: its description cannot be read.").format(name=path.name))
+    # A header is one flat object: refuse nesting before the parser could recurse on it.
+    depth = 0
+    in_string = escaped = False
+    for byte in line:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > 1:
+                raise PackRefused(_("{name} is damaged: its description is nested, which no pack's "
+                                    "is; nothing was merged.").format(name=path.name))
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+
+    try:
+        # NaN and Infinity are not JSON; read them (and 1e400) as numbers to name them below.
+        fields = json.loads(line, parse_constant=float)
+    except (ValueError, RecursionError):
+        raise unreadable from None
+    if not isinstance(fields, dict):
+        raise unreadable
+    for key, value in fields.items():
+        field = str(key)[:40]
+        if value is not None and type(value) not in (str, int, float):
+            raise PackRefused(
+                _("{name} is damaged: its description's “{field}” is not a plain value; nothing "
+                  "was merged.").format(name=path.name, field=field))
+        if type(value) is float and not math.isfinite(value) or type(value) is int and abs(value) > 1 << 62:
+            raise PackRefused(
+                _("{name} is damaged: its description's “{field}” is not a finite number in range; "
+                  "nothing was merged.").format(name=path.name, field=field))
+    return fields
 
 
 @dataclass
@@ -309,14 +420,7 @@ def open_pack(path: Path) -> Iterator[OpenedPack]:
             raise PackRefused(
                 _("{name} is incomplete or damaged: its description is cut off.").format(name=path.name)
             )
-        try:
-            fields = json.loads(line)
-            if not isinstance(fields, dict):
-                raise ValueError
-        except ValueError as error:
-            raise PackRefused(
-                _("{name} is damaged: its description cannot be read.").format(name=path.name)
-            ) from error
+        fields = _parse_header(line, path)
         header = _header_from(fields, path)
         if header.format > FORMAT:
             raise PackRefused(
@@ -338,7 +442,13 @@ def open_pack(path: Path) -> Iterator[OpenedPack]:
                   "interrupted?); nothing was merged. Copy it again.").format(
                     name=path.name, got=written, want=header.payload_bytes)
             )
-        if written > header.payload_bytes or digest.hexdigest() != header.sha256:
+        if written > header.payload_bytes:
+            raise PackRefused(
+                _("{name} is damaged: it holds {got:,} bytes after its description, which says "
+                  "{want:,}; nothing was merged. Make the pack again on the other laptop.").format(
+                    name=path.name, got=written, want=header.payload_bytes)
+            )
+        if digest.hexdigest() != header.sha256:
             raise _refuse_damaged(path)
         if header.schema > schema.SCHEMA_VERSION:
             raise PackRefused(
@@ -355,13 +465,21 @@ def open_pack(path: Path) -> Iterator[OpenedPack]:
             engine.dispose()
 
 
+def _refuse_unreadable(path: Path, why: str) -> PackRefused:
+    return PackRefused(
+        _("{name} is damaged: its checksum matches, but its contents are not a readable "
+          "database ({why}); nothing was merged. Make the pack again on the other laptop.").format(
+            name=path.name, why=why)
+    )
+
+
 def _check_payload(payload: Path, path: Path) -> None:
     if not sq.looks_like_sqlite(payload):
-        raise _refuse_damaged(path)
+        raise _refuse_unreadable(path, _("not an SQLite database"))
     try:
         conn = sq.raw_connect(payload, readonly=True)
     except sqlite3.Error as error:
-        raise _refuse_damaged(path) from error
+        raise _refuse_unreadable(path, str(error)) from error
     try:
         app_id, version, _tables = sq.file_facts(conn)
         if app_id != sq.APPLICATION_ID:
@@ -373,10 +491,11 @@ def _check_payload(payload: Path, path: Path) -> None:
                 _("{name} holds data of schema {v}, which this version cannot read.").format(
                     name=path.name, v=version)
             )
-        if sq.integrity_problems(conn):
-            raise _refuse_damaged(path)
+        problems = sq.integrity_problems(conn)
+        if problems:
+            raise _refuse_unreadable(path, str(problems[0])[:200])
     except sqlite3.DatabaseError as error:
-        raise _refuse_damaged(path) from error
+        raise _refuse_unreadable(path, str(error)) from error
     finally:
         conn.close()
 
@@ -386,4 +505,4 @@ def read_header(path: Path) -> PackHeader:
     with Path(path).open("rb") as fh:
         if fh.read(len(MAGIC)) != MAGIC:
             raise PackRefused(_("{name} is not a sign-up pack.").format(name=Path(path).name))
-        return _header_from(json.loads(fh.readline(MAX_HEADER_BYTES) or b"{}"), Path(path))
+        return _header_from(_parse_header(fh.readline(MAX_HEADER_BYTES) or b"{}", Path(path)), Path(path))

@@ -17,7 +17,7 @@ from chapter_manager.services import events, pledges
 from chapter_manager.services import kiosk as core
 from chapter_manager.services.people import PersonData
 
-PIN = "2468"
+PIN = "246813"
 
 
 class FakeClock:
@@ -122,19 +122,19 @@ def test_the_pin_is_typed_twice_and_stored_hashed(qtbot, db, event):
     qtbot.keyClick(page.pin, Qt.Key.Key_Return)
     qtbot.keyClick(page.again, Qt.Key.Key_Return)
     assert window.page() is page
-    assert "at least 4" in page.fields["pin"].message.text()
-    page.pin.setText("1357")
-    page.again.setText("1358")
+    assert "at least 6 digits" in page.fields["pin"].message.text()
+    page.pin.setText("135791")
+    page.again.setText("135792")
     assert not page.confirm()
     assert "not the same" in page.fields["again"].message.text()
     assert page.again.text() == ""  # typed again, not corrected
-    page.again.setText("1357")
+    page.again.setText("135791")
     assert page.confirm()
     assert window.page() is window.form and window.armed
     with db.read() as s:
         stored = s.get(Setting, core.PIN_SETTING).value
-    assert "1357" not in stored and stored.startswith("scrypt$")
-    assert core.verify_pin(stored, "1357") and not core.verify_pin(stored, "1358")
+    assert "135791" not in stored and stored.startswith("scrypt$")
+    assert core.verify_pin(stored, "135791") and not core.verify_pin(stored, "135792")
     assert page.pin.text() == "" and page.again.text() == ""
 
 
@@ -292,6 +292,76 @@ def test_someone_signing_twice_sees_the_same_thanks_and_gets_attendance(qtbot, d
         assert s.scalar(select(Pledge.may_publish_name).where(Pledge.person_id == earlier.person_id))
 
 
+def _row(db, person_id):  # type: ignore[no-untyped-def]
+    """Every column of a person and of their pledge (to show nothing of theirs changed)."""
+    with db.read() as s:
+        person = s.get(Person, person_id)
+        pledge = s.scalars(select(Pledge).where(Pledge.person_id == person_id)).first()
+        columns = [(c.key, getattr(person, c.key)) for c in Person.__table__.columns]
+        if pledge is not None:
+            columns += [("pledge." + c.key, getattr(pledge, c.key)) for c in Pledge.__table__.columns]
+        return columns
+
+
+def test_someone_typing_a_members_email_with_another_name_changes_nothing_of_theirs(
+        qtbot, db, chapter, event, kiosk):
+    from chapter_manager.services import merge
+
+    member = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", family_names="López",
+                                                        email="ana@example.org"),
+                             pledges.PledgeData(may_contact=True, may_publish_name=True))
+    before = _row(db, member.person_id)
+    form = kiosk.form
+    qtbot.keyClicks(form.given, "Mallory")
+    qtbot.keyClicks(form.family, "Quinn")
+    qtbot.keyClicks(form.email, "ANA@example.org")
+    qtbot.keyClicks(form.student_id, "99999999")  # made up
+    qtbot.keyClick(form.email, Qt.Key.Key_Return)  # no consent ticked: would withdraw hers
+    assert kiosk.page() is kiosk.thanks
+    outcome = kiosk.last_thanks.outcome
+    # The sign-up is kept, on a person of its own, without her email.
+    assert outcome.new_person and outcome.new_pledge and outcome.person_id != member.person_id
+    assert _row(db, member.person_id) == before  # her details, consent and pledge as they were
+    with db.read() as s:
+        newcomer = s.get(Person, outcome.person_id)
+        assert (newcomer.given_names, newcomer.email, newcomer.student_id) == ("Mallory", None, "99999999")
+        assert s.scalar(select(func.count()).select_from(Attendance)
+                        .where(Attendance.person_id == member.person_id)) == 0
+    (review,) = merge.list_reviews(db, chapter.id)
+    assert (review.reason, review.person_id, review.candidate_id) == (
+        "identifier", outcome.person_id, member.person_id)
+    # The same person signing again is the same sign-up, not a third person.
+    back_to_form(qtbot, kiosk)
+    qtbot.keyClicks(form.given, "Mallory")
+    qtbot.keyClicks(form.family, "Quinn")
+    qtbot.keyClicks(form.email, "ana@example.org")
+    qtbot.keyClick(form.email, Qt.Key.Key_Return)
+    assert kiosk.last_thanks.outcome.person_id == outcome.person_id
+    assert _row(db, member.person_id) == before and len(merge.list_reviews(db, chapter.id)) == 1
+
+
+def test_a_member_signing_at_the_kiosk_offers_a_student_id_for_review(qtbot, db, chapter, event, kiosk):
+    from chapter_manager.services import merge
+
+    member = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", family_names="López",
+                                                        email="ana@example.org"), pledges.PledgeData())
+    before = _row(db, member.person_id)
+    form = kiosk.form
+    qtbot.keyClicks(form.given, "ana maria")
+    qtbot.keyClicks(form.family, "LOPEZ")
+    qtbot.keyClicks(form.email, "ana@example.org")
+    qtbot.keyClicks(form.student_id, "20261234")
+    qtbot.keyClick(form.email, Qt.Key.Key_Return)
+    assert kiosk.last_thanks.outcome.person_id == member.person_id  # her, by email and name
+    after = dict(_row(db, member.person_id))
+    assert after["student_id"] is None and after["given_names"] == "Ana"
+    (review,) = merge.list_reviews(db, chapter.id)
+    assert (review.reason, review.offered) == ("details", {"student_id": "20261234"})
+    merge.resolve_review(db, review.id, same_person=True)
+    assert dict(_row(db, member.person_id))["student_id"] == "20261234"
+    assert dict(before)["uuid"] == after["uuid"]
+
+
 # ---------------------------------------------------------------------------- privacy
 
 
@@ -354,6 +424,26 @@ def test_esc_close_and_alt_f4_do_not_leave(qtbot, db, event, kiosk):
     assert kiosk.close() is False
     qtbot.keyClick(kiosk, Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier)
     assert kiosk.isVisible() and kiosk.armed
+
+
+def test_minimising_or_hiding_the_kiosk_brings_it_back_full_screen(qtbot, db, event, kiosk):
+    # The window manager's menu (Alt+Space, Iconify) minimises through the window state.
+    kiosk.showFullScreen()
+    qtbot.waitUntil(kiosk.isFullScreen, timeout=2000)
+    kiosk.showMinimized()
+    qtbot.waitUntil(lambda: not kiosk.isMinimized() and kiosk.isVisible(), timeout=2000)
+    assert kiosk.isFullScreen() and kiosk.page() is kiosk.form and kiosk.armed
+    # Hidden by the system anyway: it shows itself again.
+    kiosk.hide()
+    qtbot.waitUntil(kiosk.isVisible, timeout=2000)
+    assert kiosk.isFullScreen() and not kiosk.isMinimized()
+
+
+def test_before_it_takes_sign_ups_the_kiosk_may_be_minimised(qtbot, db, event):
+    window = make_kiosk(qtbot, db, event.id)
+    window.showMinimized()
+    qtbot.wait(50)
+    assert window.isMinimized() and not window.armed
 
 
 def test_the_pin_leaves(qtbot, db, event, kiosk):

@@ -103,6 +103,54 @@ def test_review_queue_same_person_and_keep_separate(ctx, qtbot, pack, tmp_path):
     assert not dialog.same_button.isEnabled()
 
 
+def test_review_says_why_and_the_organiser_ticks_what_to_keep(ctx, qtbot, tmp_path):
+    from ui.merge_dialog import ReviewDialog
+
+    event = create_event(ctx.db, ctx.chapter_id, EventData(title="Jornada de firmas", starts_at=DAY))
+    member = sign_up(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López",
+                                                        email="ana@x.org"), PledgeData(signed_at=DAY)).person_id
+    made = merge.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", event.id)
+    # An impostor with her email on one laptop, and Ana herself offering a phone on another.
+    packs = []
+    for n, person in enumerate((
+        PersonData(given_names="Mallory", family_names="Quinn", email="ana@x.org", student_id="31337"),
+        PersonData(given_names="Ana", family_names="Lopez", email="ANA@x.org", phone="+52 55 1234 5678"),
+    )):
+        copy = tmp_path / f"kiosk{n}.db"
+        copy.write_bytes(made.path.read_bytes())
+        kiosk = open_database(copy, device=DeviceIdentity(__import__("uuid").UUID(int=20 + n), f"k{n}"))
+        try:
+            sign_up(kiosk, made.chapter_id, person, PledgeData(event_id=made.event_id, signed_at=DAY))
+            packs.append(merge.export_pack(kiosk, tmp_path / f"k{n}.cmpack").path)
+        finally:
+            kiosk.close()
+    merge.merge_packs(ctx.db, packs)
+    dialog = ReviewDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.table.rowCount() == 2
+    reasons = {dialog.table.item(i, 5).text() for i in range(2)}
+    assert any("another name" in r for r in reasons) and any("details" in r for r in reasons)
+    # The impostor first: why, what was held back, and "Keep separate".
+    row = next(i for i in range(2) if dialog.reviews[i].reason == "identifier")
+    dialog.table.selectRow(row)
+    assert "Mallory Quinn" in dialog.why.text() and "ana@x.org" in dialog.why.text()
+    # Were they the same person, the sign-up's student id could fill hers: offered, not ticked.
+    assert list(dialog.offer_boxes) == ["student_id"] and not dialog.offer_boxes["student_id"].isChecked()
+    dialog.grab().save(str(tmp_path / "review-identifier.png"))
+    qtbot.mouseClick(dialog.separate_button, Qt.MouseButton.LeftButton)
+    assert dialog.table.rowCount() == 1 and dialog.reviews[0].reason == "details"
+    assert dialog.same_button.text() == "&Accept the ticked details"
+    assert list(dialog.offer_boxes) == ["phone"] and dialog.offer_boxes["phone"].isChecked()
+    dialog.grab().save(str(tmp_path / "review-details.png"))
+    qtbot.mouseClick(dialog.same_button, Qt.MouseButton.LeftButton)
+    with ctx.db.read() as s:
+        person = s.get(Person, member)
+        assert (person.given_names, person.email, person.phone, person.student_id) == (
+            "Ana", "ana@x.org", "+525512345678", None)
+    assert dialog.table.rowCount() == 0
+
+
 def test_file_menu_has_the_merge_commands(window):
     texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
     assert "&Merge sign-ups from another laptop…" in texts

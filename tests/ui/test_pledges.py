@@ -212,9 +212,11 @@ def test_add_a_paper_pledge_then_the_same_email_again(empty_page, ctx, qtbot):
     _wait(qtbot, page)
     assert page.model.rowCount() == 1 and page.selected_ids() == [outcome.pledge_id]
 
-    # The same email again (other capitals): matched, not a second pledge, and said so.
+    # The same email again (other capitals, the name without accents): matched, not a
+    # second pledge, and said so.  (Another name would be kept apart for review.)
     def again(dialog):
-        dialog.given.setText("Pepe")
+        dialog.given.setText("JOSE")
+        dialog.family.setText("Nunez")
         qtbot.keyClicks(dialog.email, "JOSE.NUNEZ@unam.mx")
         dialog.may_publish.setChecked(True)
         outcome = dialog.save()
@@ -406,3 +408,27 @@ def test_enter_in_the_link_dialog_picks_then_moves(ctx, qtbot):
     QTest.keyClick(dialog.move_button, Qt.Key.Key_Return)
     assert dialog.outcome is not None and dialog.outcome.previous_person_removed
     assert "now belongs to Kwame" in dialog.message
+
+
+def test_a_sheet_with_someones_email_under_another_name_says_it_was_kept_apart(ctx, qtbot):
+    from ui.pledge_dialog import PledgeDialog
+
+    first = _sign(ctx, "Lan", "Nguyễn", "lan@x.org")
+    dialog = PledgeDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.given.setText("Pepe")
+    dialog.family.setText("Grillo")
+    qtbot.keyClicks(dialog.email, "LAN@x.org")
+    outcome = dialog.save()
+    assert outcome is not None and outcome.kept_apart and outcome.person_id != first.person_id
+    assert "kept apart" in dialog.messages[-1] and "Review likely matches" in dialog.messages[-1]
+    assert people.get_person(ctx.db, first.person_id).given_names == "Lan"
+    # Lan herself, with a student id she had not given: hers, and the id waits for review.
+    dialog.given.setText("Lan")
+    dialog.family.setText("Nguyen")
+    dialog.email.setText("lan@x.org")
+    dialog.student_id.setText("2026")
+    outcome = dialog.save()
+    assert outcome is not None and outcome.person_id == first.person_id and outcome.details_offered
+    assert "wait in File" in dialog.messages[-1]
+    assert people.get_person(ctx.db, first.person_id).student_id is None

@@ -602,7 +602,8 @@ class PinSetupPage(_CentredPage):
         self.pin = _secret(tr("Exit PIN"))
         self.again = _secret(tr("Exit PIN again"))
         self.fields = {
-            "pin": Field(tr("Exit &PIN (at least {n} characters)").format(n=core.MIN_PIN_LENGTH), self.pin),
+            "pin": Field(tr("Exit &PIN (at least {digits} digits, or a passphrase of {chars} characters)").format(
+                digits=core.MIN_PIN_LENGTH, chars=core.MIN_PASSPHRASE_LENGTH), self.pin),
             "again": Field(tr("The same PIN &again"), self.again),
         }
         for field in self.fields.values():
@@ -750,6 +751,13 @@ class KioskWindow(QWidget):
         self._leaving = False
         self._saving = False
         self.last_thanks: core.KioskThanks | None = None
+        # The window state to come back to (full screen, or the size for --windowed) when
+        # the window manager minimises or hides the kiosk (Alt+Space, Iconify).
+        self._wanted_state = Qt.WindowState.WindowNoState
+        self._come_back_timer = QTimer(self)
+        self._come_back_timer.setSingleShot(True)
+        self._come_back_timer.setInterval(0)
+        self._come_back_timer.timeout.connect(self._come_back)
 
         self.setWindowTitle(self.tr("HeForShe sign-up"))
         self.setAccessibleName(self.tr("HeForShe sign-up kiosk"))
@@ -913,6 +921,33 @@ class KioskWindow(QWidget):
         if page is not self.leave_page:
             self._focus(page)
 
+    # ------------------------------------------------------------------ staying up
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() != QEvent.Type.WindowStateChange:
+            return
+        state = self.windowState()
+        if state & Qt.WindowState.WindowMinimized:
+            if self.armed and not self._leaving:
+                self._come_back_timer.start()
+        else:
+            self._wanted_state = state
+
+    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().hideEvent(event)
+        if self.armed and not self._leaving:
+            self._come_back_timer.start()
+
+    @Slot()
+    def _come_back(self) -> None:
+        """Minimised or hidden while taking sign-ups: the desktop must not show; back up."""
+        if not self.armed or self._leaving:
+            return
+        self.setWindowState(self._wanted_state & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape:
             event.accept()  # Esc does not leave
@@ -927,6 +962,7 @@ class KioskWindow(QWidget):
             return
         self._thanks_timer.stop()
         self.idle_timer.stop()
+        self._come_back_timer.stop()
         self.leave_page._tick.stop()
         app = QApplication.instance()
         if app is not None:
