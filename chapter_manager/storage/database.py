@@ -411,6 +411,7 @@ def _open_sqlite_file(
                 )
             )
     else:
+        job.check()  # cancelled before anything was made: nothing is left behind
         try:
             paths.private_folder(path.parent)
             # SQLite gives the -wal and -shm files the database file's permissions.
