@@ -58,7 +58,7 @@ from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
 from ..text import email_key, fold
 from ..types import utcnow
 from .mapping import IGNORE, field_label
-from .reader import Table
+from .reader import ImportCancelled, Table
 
 __all__ = [
     "DUPLICATE_CHOICES",
@@ -78,14 +78,6 @@ ENTITY = "people-import"
 _STEP = 1000
 
 Progress = Callable[[float | None, str], None]
-
-
-class ImportCancelled(ChapterError):
-    def __init__(self) -> None:
-        super().__init__(_("Cancelled; nothing was imported."))
-
-
-ImportCancelled.__name__ = "Cancelled"  # ui.tasks treats it as a cancel
 
 
 @dataclass
@@ -283,7 +275,7 @@ def plan_import(
     report = progress or (lambda _f, _m: None)
     planned: list[PlannedRow] = []
     total = max(1, len(table.rows))
-    for index, cells in enumerate(table.rows):
+    for index, cells in enumerate(table.rows.iterate(cancel)):
         if index % _STEP == 0:
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled()
