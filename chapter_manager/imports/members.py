@@ -80,19 +80,54 @@ _STEP = 1000
 Progress = Callable[[float | None, str], None]
 
 
-@dataclass
+# The validated person columns, in the order a planned row keeps them (as a tuple: a
+# plan of 200,000 rows stays near 100 MB).
+_VALUE_KEYS = ("given_names", "family_names", "preferred_name", "department", "programme", "pronouns",
+               "notes", "email", "phone", "student_id", "gender", "year_of_study", "affiliation",
+               "family_name_first", "do_not_disclose")
+
+
 class PlannedRow:
-    row: int  # the file's row number
-    values: dict[str, Any]  # validated person columns
-    status: MembershipStatus | None
-    joined_on: dt.date | None
-    given: set[str]  # person columns the file gave a value for
-    problems: dict[str, str] = field(default_factory=dict)
-    existing_id: int | None = None
-    existing_name: str = ""
-    existing_by: str = ""  # "email" or "student_id"
-    same_as_row: int | None = None
-    left_on: dt.date | None = None
+    """One row of the file, checked: what will be saved, or the problems found."""
+
+    __slots__ = ("row", "_values", "status", "joined_on", "given", "problems", "existing_id",
+                 "existing_name", "existing_by", "same_as_row", "left_on")
+
+    def __init__(self, row: int, values: dict[str, Any], status: MembershipStatus | None,
+                 joined_on: dt.date | None, given: frozenset[str] | set[str],
+                 problems: dict[str, str] | None = None) -> None:
+        self.row = row  # the file's row number
+        self.values = values  # validated person columns
+        self.status = status
+        self.joined_on = joined_on
+        self.given = given  # person columns the file gave a value for
+        self.problems: dict[str, str] = problems if problems is not None else {}
+        self.existing_id: int | None = None
+        self.existing_name = ""
+        self.existing_by = ""  # "email" or "student_id"
+        self.same_as_row: int | None = None
+        self.left_on: dt.date | None = None
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            return {}
+        return dict(zip(_VALUE_KEYS, self._values, strict=True))
+
+    @values.setter
+    def values(self, values: dict[str, Any]) -> None:
+        self._values = tuple(values.get(k) for k in _VALUE_KEYS) if values else None
+
+    def value(self, key: str) -> Any:
+        return None if self._values is None else self._values[_VALUE_INDEX[key]]
+
+    def set_value(self, key: str, value: Any) -> None:
+        values = self.values
+        values[key] = value
+        self.values = values
+
+
+_VALUE_INDEX = {k: i for i, k in enumerate(_VALUE_KEYS)}
 
 
 @dataclass
@@ -110,6 +145,17 @@ class ImportPlan:
         for r in self.rows:
             for key, message in r.problems.items():
                 out.append((r.row, field_label(key) if key in _LABELLED else key, message))
+        return out
+
+    def names(self, limit: int = 10) -> list[tuple[int, str, str]]:
+        """(row, given names, family names) of the first rows, exactly as they will be saved."""
+        out = []
+        for r in self.rows:
+            if r.problems:
+                continue
+            out.append((r.row, r.value("given_names") or "", r.value("family_names") or ""))
+            if len(out) >= limit:
+                break
         return out
 
     @property
@@ -274,6 +320,7 @@ def plan_import(
             columns.setdefault(key, []).append(i)
     report = progress or (lambda _f, _m: None)
     planned: list[PlannedRow] = []
+    shared: dict[Any, Any] = {}
     total = max(1, len(table.rows))
     for index, cells in enumerate(table.rows.iterate(cancel)):
         if index % _STEP == 0:
@@ -282,14 +329,15 @@ def plan_import(
             report(index / total * 0.8, _("Checking row {n:,} of {total:,}").format(n=index, total=total))
         if not any(_text(c) for c in cells):
             continue
-        planned.append(_plan_row(table.row_number(index), cells, columns, country))
+        planned.append(_plan_row(table.row_number(index), cells, columns, country, shared))
     report(0.85, _("Looking for people already in the chapter…"))
     _find_duplicates(db, chapter_id, planned)
     report(1.0, _("Checked {n:,} rows").format(n=len(planned)))
     return ImportPlan(chapter_id, source, planned, mapping, list(table.headers))
 
 
-def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], country: str) -> PlannedRow:
+def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], country: str,
+              shared: dict[Any, Any] | None = None) -> PlannedRow:
     raw: dict[str, Any] = {}
     for key, idx in columns.items():
         if len(idx) == 1:
@@ -367,9 +415,23 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
     except ValidationError as error:
         for key, message in error.fields.items():
             problems.setdefault(key, message)
-    row = PlannedRow(number, values, status, joined, given, problems)
+    if shared is not None:
+        # Columns that repeat (names, programmes, dates...) share one object per value.
+        for key in _REPEATING:
+            value = values.get(key)
+            if value is not None:
+                values[key] = shared.setdefault(value, value)
+        joined = shared.setdefault(joined, joined) if joined is not None else None
+        left = shared.setdefault(left, left) if left is not None else None
+        frozen = frozenset(given)
+        given = shared.setdefault(frozen, frozen)
+    row = PlannedRow(number, values, status, joined, given, problems or None)
     row.left_on = left
     return row
+
+
+_REPEATING = ("given_names", "family_names", "department", "programme", "pronouns", "gender",
+              "preferred_name")
 
 
 def _find_duplicates(db: Database, chapter_id: int, rows: list[PlannedRow]) -> None:
@@ -380,8 +442,8 @@ def _find_duplicates(db: Database, chapter_id: int, rows: list[PlannedRow]) -> N
     for r in rows:
         if r.problems:
             continue
-        key = email_key(r.values.get("email"))
-        sid = r.values.get("student_id")
+        key = email_key(r.value("email"))
+        sid = r.value("student_id")
         earlier = (seen_email.get(key) if key else None) or (seen_sid.get(sid) if sid else None)
         if earlier is not None:
             r.same_as_row = earlier
@@ -411,8 +473,8 @@ def _find_duplicates(db: Database, chapter_id: int, rows: list[PlannedRow]) -> N
     for r in rows:
         if r.problems:
             continue
-        key = email_key(r.values.get("email"))
-        sid = r.values.get("student_id")
+        key = email_key(r.value("email"))
+        sid = r.value("student_id")
         hit_e = by_email.get(key) if key else None
         hit_s = by_sid.get(sid) if sid else None
         if hit_e and hit_s and hit_e[0] != hit_s[0]:
@@ -461,10 +523,10 @@ def commit_import(
     dup_rows = [r for r in rows if r.existing_id is not None]
     if duplicates == "create":
         for r in dup_rows:
-            r.values = dict(r.values)
-            if r.existing_by == "email" or email_key(r.values.get("email")):
-                r.values["email"] = None
-            r.values["student_id"] = None if r.existing_by == "student_id" else r.values.get("student_id")
+            if r.existing_by == "email" or email_key(r.value("email")):
+                r.set_value("email", None)
+            if r.existing_by == "student_id":
+                r.set_value("student_id", None)
         new_rows += dup_rows
         dup_rows = []
     _country_code, chapter_uuid = _country(db, plan.chapter_id)
@@ -482,34 +544,41 @@ def commit_import(
             people_enc = RowEncoder.for_connection(conn, _people, _PEOPLE_COLS)
             member_enc = RowEncoder.for_connection(conn, _members, _MEMBER_COLS)
             device = db.device.id
-            people_rows = []
-            member_rows = []
-            for k, r in enumerate(new_rows):
-                if k % _STEP == 0:
-                    if cancel is not None and cancel.is_set():
-                        raise ImportCancelled()
-                    report(k / len(new_rows) * 0.7, _("Adding {n:,} of {total:,} people").format(
-                        n=k, total=len(new_rows)))
-                v = r.values
-                pid = first_id + k
-                pu = uuid.uuid4()
-                created_uuids.append(pu)
-                keys = person_keys(v["given_names"], v["family_names"], v["preferred_name"],
-                                   v["email"], v["student_id"], v["family_name_first"])
-                people_rows.append((
-                    pid, pu, device, first_seq + 2 * k, now, now, plan.chapter_id,
-                    v["given_names"], v["family_names"], v["family_name_first"], v["preferred_name"],
-                    v["email"], keys.email_key, v["phone"], v["student_id"], v["affiliation"],
-                    v["department"], v["programme"], v["year_of_study"], v["gender"], v["pronouns"],
-                    v["do_not_disclose"], v["notes"], keys.search_text, keys.name_key, keys.sort_key,
-                ))
-                member_rows.append((
-                    uuid.uuid4(), device, first_seq + 2 * k + 1, now, now, plan.chapter_id, pid,
-                    r.status or MembershipStatus.ACTIVE, r.joined_on, r.left_on,
-                ))
-            report(0.7, _("Saving {n:,} people…").format(n=len(new_rows)))
-            bulk_insert(conn, _people, _PEOPLE_COLS, people_enc.encode_rows(people_rows))
-            bulk_insert(conn, _members, _MEMBER_COLS, member_enc.encode_rows(member_rows))
+            total = len(new_rows)
+
+            # Rows are made as the writer takes them (generators): memory stays flat.
+            def people_rows() -> Any:
+                for k, r in enumerate(new_rows):
+                    if k % _STEP == 0:
+                        if cancel is not None and cancel.is_set():
+                            raise ImportCancelled()
+                        report(k / total * 0.6, _("Adding {n:,} of {total:,} people").format(n=k, total=total))
+                    v = r._values
+                    assert v is not None
+                    (given_names, family_names, preferred, department, programme, pronouns, notes, email,
+                     phone, student_id, gender, year, affiliation, family_first, private) = v
+                    pu = uuid.uuid4()
+                    created_uuids.append(pu)
+                    keys = person_keys(given_names, family_names, preferred, email, student_id, family_first)
+                    yield (
+                        first_id + k, pu, device, first_seq + 2 * k, now, now, plan.chapter_id,
+                        given_names, family_names, family_first, preferred, email, keys.email_key, phone,
+                        student_id, affiliation, department, programme, year, gender, pronouns, private,
+                        notes, keys.search_text, keys.name_key, keys.sort_key,
+                    )
+
+            def member_rows() -> Any:
+                for k, r in enumerate(new_rows):
+                    if k % _STEP == 0:
+                        if cancel is not None and cancel.is_set():
+                            raise ImportCancelled()
+                        report(0.6 + k / total * 0.2, _("Adding memberships: {n:,} of {total:,}").format(
+                            n=k, total=total))
+                    yield (uuid.uuid4(), device, first_seq + 2 * k + 1, now, now, plan.chapter_id, first_id + k,
+                           r.status or MembershipStatus.ACTIVE, r.joined_on, r.left_on)
+
+            bulk_insert(conn, _people, _PEOPLE_COLS, people_enc.encode_rows(people_rows()))
+            bulk_insert(conn, _members, _MEMBER_COLS, member_enc.encode_rows(member_rows()))
         updated = 0
         if duplicates == "update" and dup_rows:
             report(0.85, _("Updating {n:,} people…").format(n=len(dup_rows)))
@@ -541,8 +610,8 @@ def commit_import(
 
 
 def _drop_taken(conn: Any, chapter_id: int, rows: list[PlannedRow]) -> None:
-    emails = [email_key(r.values.get("email")) for r in rows if r.values.get("email")]
-    sids = [r.values.get("student_id") for r in rows if r.values.get("student_id")]
+    emails = [email_key(r.value("email")) for r in rows if r.value("email")]
+    sids = [r.value("student_id") for r in rows if r.value("student_id")]
     taken_e: set[str] = set()
     taken_s: set[str] = set()
     for k in range(0, len(emails), 500):
@@ -552,10 +621,10 @@ def _drop_taken(conn: Any, chapter_id: int, rows: list[PlannedRow]) -> None:
         taken_s |= set(conn.execute(select(Person.student_id).where(
             Person.chapter_id == chapter_id, Person.student_id.in_(sids[k:k + 500]))).scalars())
     for r in rows:
-        if r.values.get("email") and email_key(r.values["email"]) in taken_e:
-            r.values["email"] = None
-        if r.values.get("student_id") in taken_s:
-            r.values["student_id"] = None
+        if r.value("email") and email_key(r.value("email")) in taken_e:
+            r.set_value("email", None)
+        if r.value("student_id") in taken_s:
+            r.set_value("student_id", None)
 
 
 def _apply_updates(s: Any, chapter_id: int, rows: list[PlannedRow]) -> dict[str, dict[str, Any]]:
