@@ -58,6 +58,7 @@ from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
 from ..text import email_key, fold
 from ..types import utcnow
 from .mapping import IGNORE, field_label
+from .names import garbled, repaired, split_full_name
 from .reader import ImportCancelled, Table
 
 __all__ = [
@@ -236,7 +237,6 @@ for _a in Affiliation:
     _AFFILIATION.setdefault(fold(_a.label), _a)
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
 
 
 def _text(value: Any) -> str:
@@ -253,45 +253,100 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_date(value: Any) -> dt.date:
-    """A date from a cell: a real date, ISO text, or day/month/year (month/day when day > 12)."""
+_STAMP = re.compile(
+    r"""^(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{1,4})
+    (?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?
+       \s*(?P<ampm>[ap]\.?\s?m\.?)?
+       \s*(?P<tz>Z|(?:GMT|UTC)?\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC)?)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _offset(text: str) -> dt.timezone:
+    m = re.search(r"([+-])(\d{1,2})(?::?(\d{2}))?$", text)
+    if m is None:
+        return dt.timezone.utc  # "Z", "GMT", "UTC"
+    minutes = int(m[2]) * 60 + int(m[3] or 0)
+    if minutes > 14 * 60:
+        raise ValueError(text)
+    return dt.timezone(dt.timedelta(minutes=-minutes if m[1] == "-" else minutes))
+
+
+def _zone(name: str | None) -> dt.tzinfo | None:
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def parse_date(value: Any, zone: str | dt.tzinfo | None = None) -> dt.date:
+    """A date from a cell, on the chapter's calendar.
+
+    A real date; ISO text; day/month/year (month/day when the second number is over 12);
+    year/month/day; any of them with a time as spreadsheets and Google Forms write it
+    ("2026/08/10 9:14:02 AM GMT-5", "10/08/2026 09:14:02").  A moment with a time zone
+    or offset is moved into ``zone`` (the chapter's time zone) before its date is taken;
+    one without is already the chapter's local time.
+    """
+    tz = _zone(zone) if isinstance(zone, str) or zone is None else zone
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None and tz is not None:
+            value = value.astimezone(tz)
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = _text(value)
-    m = _ISO.match(text)
-    if m:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    m = _DMY.match(text)
-    if m:
-        a, b, year = int(m[1]), int(m[2]), int(m[3])
-        if year < 100:
+    if "T" in text and _ISO.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return parse_date(moment, tz)
+    m = _STAMP.match(text)
+    if m is None:
+        raise ValueError(text)
+    a, b, c = m["a"], m["b"], m["c"]
+    if len(a) == 4:
+        year, month, day = int(a), int(b), int(c)
+    else:
+        x, y, year = int(a), int(b), int(c)
+        if len(c) <= 2:
             year += 2000 if year < 70 else 1900
-        day, month = (a, b) if a > 12 or b <= 12 else (b, a)
-        return dt.date(year, month, day)
-    raise ValueError(text)
+        day, month = (x, y) if x > 12 or y <= 12 else (y, x)
+    date = dt.date(year, month, day)
+    if m["h"] is None or m["tz"] is None or tz is None:
+        return date
+    hour = int(m["h"])
+    if m["ampm"]:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if m["ampm"].lower().startswith("p") else 0)
+    moment = dt.datetime.combine(date, dt.time(hour, int(m["mi"]), int(m["s"] or 0)), _offset(m["tz"]))
+    return moment.astimezone(tz).date()
 
 
 def _split_full_name(text: str) -> tuple[str, str]:
-    """"Núñez, José" → (José, Núñez); "José Núñez García" → (José, Núñez García)."""
-    if "," in text:
-        family, _sep, given = text.partition(",")
-        return given.strip(), family.strip()
-    parts = text.split()
-    if len(parts) <= 1:
-        return text, ""
-    if len(parts) >= 4:
-        return " ".join(parts[:2]), " ".join(parts[2:])
-    return parts[0], " ".join(parts[1:])
+    """(given, family) of a full name; see :func:`names.split_full_name`."""
+    given, family, _first = split_full_name(text)
+    return given, family
 
 
 def _country(db: Database, chapter_id: int) -> tuple[str, uuid.UUID]:
+    country, chapter_uuid, _zone_name = _chapter(db, chapter_id)
+    return country, chapter_uuid
+
+
+def _chapter(db: Database, chapter_id: int) -> tuple[str, uuid.UUID, str]:
     with db.read() as s:
         chapter = s.get(Chapter, chapter_id)
         if chapter is None:
             raise NotFound(_("There is no chapter with id {id}.").format(id=chapter_id))
-        return chapter.country, chapter.uuid
+        return chapter.country, chapter.uuid, chapter.timezone
 
 
 # --------------------------------------------------------------------------- plan
@@ -313,7 +368,8 @@ def plan_import(
     if not used & {"full_name", "given_names", "family_names"}:
         raise ValidationError({"map": _("Choose which column holds the names (a full name, or "
                                         "given and family names).")})
-    country, _uuid = _country(db, chapter_id)
+    country, _uuid, zone_name = _chapter(db, chapter_id)
+    zone = _zone(zone_name)
     columns: dict[str, list[int]] = {}
     for i, key in enumerate(mapping):
         if key:
@@ -329,7 +385,7 @@ def plan_import(
             report(index / total * 0.8, _("Checking row {n:,} of {total:,}").format(n=index, total=total))
         if not any(_text(c) for c in cells):
             continue
-        planned.append(_plan_row(table.row_number(index), cells, columns, country, shared))
+        planned.append(_plan_row(table.row_number(index), cells, columns, country, shared, zone))
     report(0.85, _("Looking for people already in the chapter…"))
     _find_duplicates(db, chapter_id, planned)
     report(1.0, _("Checked {n:,} rows").format(n=len(planned)))
@@ -337,7 +393,7 @@ def plan_import(
 
 
 def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], country: str,
-              shared: dict[Any, Any] | None = None) -> PlannedRow:
+              shared: dict[Any, Any] | None = None, zone: dt.tzinfo | None = None) -> PlannedRow:
     raw: dict[str, Any] = {}
     for key, idx in columns.items():
         if len(idx) == 1:
@@ -345,15 +401,24 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
         else:
             raw[key] = " ".join(t for t in (_text(cells[i]) for i in idx) if t)
     problems: dict[str, str] = {}
+    for key in _TEXT_FIELDS:
+        value = raw.get(key)
+        if isinstance(value, str) and not value.isascii():
+            bad = garbled(value)
+            if bad is not None:
+                problems[key] = _garbled_message(value, bad)
     data = PersonData()
     given: set[str] = set()
     if "full_name" in raw:
-        g, f = _split_full_name(_text(raw["full_name"]))
+        g, f, family_first = split_full_name(_text(raw["full_name"]))
         data.given_names, data.family_names = g, f
+        data.family_name_first = family_first
         if g:
             given.add("given_names")
         if f:
             given.add("family_names")
+        if family_first:
+            given.add("family_name_first")
     for key in ("given_names", "family_names", "preferred_name", "department", "programme",
                 "pronouns", "notes"):
         if key in raw and _text(raw[key]):
@@ -398,14 +463,14 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
     joined = None
     if "joined_on" in raw and _text(raw["joined_on"]):
         try:
-            joined = parse_date(raw["joined_on"])
+            joined = parse_date(raw["joined_on"], zone)
         except ValueError:
             problems["joined_on"] = _("“{value}” is not a date (use 2025-09-01 or 01/09/2025)."
                                       ).format(value=_text(raw["joined_on"])[:40])
     left = None
     if "left_on" in raw and _text(raw["left_on"]):
         try:
-            left = parse_date(raw["left_on"])
+            left = parse_date(raw["left_on"], zone)
         except ValueError:
             problems["left_on"] = _("“{value}” is not a date (use 2025-09-01 or 01/09/2025)."
                                     ).format(value=_text(raw["left_on"])[:40])
@@ -428,6 +493,19 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
     row = PlannedRow(number, values, status, joined, given, problems or None)
     row.left_on = left
     return row
+
+
+_TEXT_FIELDS = ("full_name", "given_names", "family_names", "preferred_name", "department", "programme",
+                "pronouns", "notes", "gender", "email")
+
+
+def _garbled_message(value: str, bad: str) -> str:
+    if bad == "\ufffd":
+        return _("“{value}” has characters that could not be read (�); correct them in the file, "
+                 "or save it as UTF-8 and import it again.").format(value=value[:60])
+    return _("“{value}” looks garbled: “{bad}” is how “{good}” shows when text is read in the wrong "
+             "encoding. Correct it in the file, or save the file as UTF-8 and import it again.").format(
+        value=value[:60], bad=bad, good=repaired(bad))
 
 
 _REPEATING = ("given_names", "family_names", "department", "programme", "pronouns", "gender",

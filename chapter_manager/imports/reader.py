@@ -366,6 +366,16 @@ def encoding_label(codec: str | None) -> str:
     return _LABELS.get(codec or "", codec or "")
 
 
+def describe_encoding(table: Table) -> str:
+    """The encoding as a person reads it, naming the rows read as Windows-1252 in a UTF-8 file."""
+    label = encoding_label(table.encoding)
+    rows = table.cp1252_rows
+    if table.encoding == "cp1252" or not rows:
+        return label
+    shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+    return _("{label}, {n:,} row(s) in Windows-1252 (row {rows})").format(label=label, n=len(rows), rows=shown)
+
+
 def decode_line(line: bytes) -> tuple[str, bool]:
     """One line of a UTF-8 or Windows-1252 file; True when it was read as Windows-1252."""
     try:
