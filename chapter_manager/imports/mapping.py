@@ -68,7 +68,9 @@ FIELDS: tuple[Field, ...] = (
           ("status", "membership status", "estado", "estatus", "situacion", "membresia")),
     Field("joined_on", N_("Joined on"),
           ("joined", "joined on", "join date", "member since", "date joined", "fecha de ingreso",
-           "ingreso", "fecha de alta", "alta", "miembro desde")),
+           "ingreso", "fecha de alta", "alta", "miembro desde",
+           # A sign-up form's answers (Google Forms, Microsoft Forms): when the person signed up.
+           "timestamp", "marca temporal", "marca de tiempo", "fecha y hora", "start time", "hora de inicio")),
     Field("left_on", N_("Left on"),
           ("left", "left on", "date left", "fecha de baja", "baja", "fecha de salida")),
     Field("do_not_disclose", N_("Do not disclose"),

@@ -679,7 +679,7 @@ def _shared_strings(path: Path, zf: zipfile.ZipFile, part: str | None,
             else:
                 text = "".join(t.text or "" for t in si.iter(main_t, strict_t)
                                if _local(t.getparent().tag) != "rPh")
-            out.append(text)
+            out.append(text.strip())
             chars += len(text)
             si.clear()
             while si.getprevious() is not None:
@@ -763,13 +763,19 @@ def _open_xlsx(path: Path, sheet: str | None) -> tuple[Callable[[], Iterator[lis
 
 def _sheet_rows(path: Path, zf: zipfile.ZipFile, part: str, shared: list[str], dates: frozenset[int],
                 epoch: dt.datetime) -> Iterator[list[Any]]:
-    main = f"{{{_MAIN}}}"
-    row_tags = (main + "row", f"{{{_STRICT_MAIN}}}row")
-    dim_tags = (main + "dimension", f"{{{_STRICT_MAIN}}}dimension")
+    """The sheet's rows as lists of values (the hot path: tags compared as strings, cell
+    texts found by lxml's own ``findtext``, column letters looked up once)."""
+    row_tags = (f"{{{_MAIN}}}row", f"{{{_STRICT_MAIN}}}row")
+    dim_tags = (f"{{{_MAIN}}}dimension", f"{{{_STRICT_MAIN}}}dimension")
     expected = 1  # the next row number (1-based); missing rows are empty rows
+    ns = ""
+    c_tag = v_tag = is_tag = ""
+    columns: dict[str, int] = {}
+    digits = "0123456789"
     with zf.open(part) as fh:
         for _event, el in _iterparse(fh, row_tags + dim_tags):
-            if el.tag in dim_tags:
+            tag = el.tag
+            if tag in dim_tags:
                 declared_rows, declared_cols = _dimension(el.get("ref", ""))
                 if declared_rows > MAX_ROWS + _HEADER_SCAN + 1:
                     raise ImportRefused(_("{name} has {n:,} rows; an import reads at most {max:,}. Split "
@@ -779,6 +785,9 @@ def _sheet_rows(path: Path, zf: zipfile.ZipFile, part: str, shared: list[str], d
                     raise ImportRefused(_("{name} has {n:,} columns; an import reads at most {max:,}.").format(
                         name=path.name, n=declared_cols, max=MAX_COLUMNS))
                 continue
+            if not ns:
+                ns = tag[:tag.index("}") + 1]
+                c_tag, v_tag, is_tag = ns + "c", ns + "v", ns + "is"
             number = el.get("r")
             if number is not None and number.isdigit():
                 n = int(number)
@@ -787,42 +796,45 @@ def _sheet_rows(path: Path, zf: zipfile.ZipFile, part: str, shared: list[str], d
                     expected += 1
             expected += 1
             cells: list[Any] = []
-            for c in el:
-                if not isinstance(c.tag, str) or _local(c.tag) != "c":
-                    continue
+            for c in el.iterchildren(c_tag):
                 ref = c.get("r")
                 if ref:
-                    col = _column(ref)
-                    if col >= MAX_COLUMNS:
-                        raise ImportRefused(_("{name} has more than {max:,} columns.").format(
-                            name=path.name, max=MAX_COLUMNS))
+                    letters = ref.rstrip(digits)
+                    col = columns.get(letters)
+                    if col is None:
+                        col = columns[letters] = _column(letters)
+                        if col >= MAX_COLUMNS:
+                            raise ImportRefused(_("{name} has more than {max:,} columns.").format(
+                                name=path.name, max=MAX_COLUMNS))
                     if col > len(cells):
                         cells.extend([None] * (col - len(cells)))
-                cells.append(_value(c, shared, dates, epoch))
+                t = c.get("t")
+                if t == "s":
+                    try:
+                        cells.append(shared[int(c.findtext(v_tag) or "")])
+                    except (ValueError, IndexError):
+                        cells.append(None)
+                elif t == "inlineStr":
+                    inline = c.find(is_tag)
+                    cells.append("" if inline is None else _inline(inline, ns))
+                else:
+                    cells.append(_value(c.findtext(v_tag), t, c.get("s"), dates, epoch))
             el.clear()
             while el.getprevious() is not None:
                 del el.getparent()[0]
             yield cells
 
 
-def _value(c: Any, shared: list[str], dates: frozenset[int], epoch: dt.datetime) -> Any:
-    t = c.get("t", "n")
-    v = None
-    inline = None
-    for child in c:
-        local = _local(child.tag) if isinstance(child.tag, str) else ""
-        if local == "v":
-            v = child.text
-        elif local == "is":
-            inline = "".join(x.text or "" for x in child.iter() if isinstance(x.tag, str)
-                             and _local(x.tag) == "t" and _local(x.getparent().tag) != "rPh")
-    if t == "s":
-        try:
-            return shared[int(v or "")].strip()
-        except (ValueError, IndexError):
-            return None
-    if t == "inlineStr":
-        return (inline or "").strip()
+def _inline(inline: Any, ns: str) -> str:
+    """An inline string's text: its runs' texts, phonetic guides (rPh) left out."""
+    t_tag = ns + "t"
+    first = inline.find(t_tag)
+    if first is not None and len(inline) == 1:
+        return (first.text or "").strip()
+    return "".join(t.text or "" for t in inline.iter(t_tag) if t.getparent().tag != ns + "rPh").strip()
+
+
+def _value(v: str | None, t: str | None, s: str | None, dates: frozenset[int], epoch: dt.datetime) -> Any:
     if v is None:
         return None
     if t in ("str", "e"):
@@ -839,7 +851,6 @@ def _value(c: Any, shared: list[str], dates: frozenset[int], epoch: dt.datetime)
         number = float(v) if any(ch in v for ch in ".eE") else int(v)
     except ValueError:
         return v.strip()
-    s = c.get("s")
     if s is not None and dates and s.isdigit() and int(s) in dates:
         try:
             moment = epoch + dt.timedelta(days=float(number))

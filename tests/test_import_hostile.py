@@ -1,0 +1,191 @@
+"""Hostile and huge spreadsheets: refused early with a sentence, or read in little memory.
+
+The files are generated here (xlsx written straight into a zip by ``tests/xlsxgen.py``):
+a shared-strings bomb within the zip ratio limit, a million-row sheet, a 1,000-column
+sheet.  Peak memory and times at 100,000 rows are measured in ``bench/`` (``python
+bench/run.py --only import``), not asserted here; what is asserted is that the limits
+are checked while reading, before the cost is paid.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import threading
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from chapter_manager.imports import ImportRefused, commit_import, guess_mapping, plan_import, read_table
+from chapter_manager.imports import reader
+from chapter_manager.imports.reader import MAX_FILE_BYTES, MAX_RATIO, MAX_ROWS, ImportCancelled
+from chapter_manager.services.people import list_people
+from xlsxgen import column_letters, write_xlsx
+
+
+def _ratio(path: Path, part: str) -> float:
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(part)
+        return info.file_size / info.compress_size
+
+
+def test_shared_strings_bomb_within_the_ratio_limit_is_refused_before_it_is_read(tmp_path):
+    # 110 MB of shared texts in a file of a few MB: each text has a random tail, so the
+    # part compresses ~25x, well inside the ratio a zip-bomb check lets through.
+    tails = os.urandom(15 * 260_000).hex()
+    shared = (f"{'Valentina Gómez ' * 25}{tails[i * 30:(i + 1) * 30]}" for i in range(260_000))
+    path = write_xlsx(tmp_path / "bomb.xlsx", [["Nombre", "Correo"], ["\x00s:0", "\x00s:1"]], shared=shared)
+    assert path.stat().st_size < MAX_FILE_BYTES
+    assert _ratio(path, "xl/sharedStrings.xml") < MAX_RATIO
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ImportRefused, match="more text than an import reads"):
+            read_table(path)
+        elapsed = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 2
+    assert peak < 20 * 2**20
+
+
+def test_shared_strings_are_counted_while_they_are_read(tmp_path, monkeypatch):
+    # Under the part's size limit, over the characters an import reads: refused as the
+    # texts are read, before the sheet is.
+    monkeypatch.setattr(reader, "MAX_SHARED_CHARS", 200_000)
+    shared = (f"texto número {i} " * 10 for i in range(5_000))
+    path = write_xlsx(tmp_path / "many.xlsx", [["Nombre"], ["\x00s:0"]], shared=shared)
+    with pytest.raises(ImportRefused, match="200,000 characters"):
+        read_table(path)
+    monkeypatch.setattr(reader, "MAX_SHARED_CHARS", 32_000_000)
+    monkeypatch.setattr(reader, "MAX_SHARED_STRINGS", 1_000)
+    with pytest.raises(ImportRefused, match="1,000 different texts"):
+        read_table(path)
+
+
+def _million_rows():
+    yield ["Nombre completo", "Correo"]
+    for i in range(1_000_000):
+        yield [f"P{i}", f"p{i}@x.mx"]
+
+
+def test_a_million_row_sheet_is_refused_early(tmp_path):
+    path = write_xlsx(tmp_path / "million.xlsx", _million_rows())
+    assert path.stat().st_size < MAX_FILE_BYTES
+    started = time.perf_counter()
+    with pytest.raises(ImportRefused, match=f"more than {MAX_ROWS:,} rows"):
+        read_table(path)
+    assert time.perf_counter() - started < 10
+
+
+def test_a_declared_size_over_the_limits_is_refused_before_any_row(tmp_path):
+    path = write_xlsx(tmp_path / "declared.xlsx", [["Nombre"], ["Ana"]], dimension="A1:B1000001")
+    with pytest.raises(ImportRefused, match="1,000,001 rows"):
+        read_table(path)
+    path = write_xlsx(tmp_path / "wide.xlsx", [["Nombre"], ["Ana"]], dimension="A1:ZZZ10")
+    with pytest.raises(ImportRefused, match="columns"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_thousand_columns_are_all_read(db, chapter, tmp_path, kind):
+    headers = [f"Pregunta {k}" for k in range(1_000)]
+    headers[600], headers[950], headers[999] = "Nombre completo", "Correo electrónico", "Matrícula"
+    rows = [headers]
+    for i in range(30):
+        row = [f"r{i}c{k}" for k in range(1_000)]
+        row[600], row[950], row[999] = f"Persona {i} Núñez", f"p{i}@unam.mx", f"{i:06d}"
+        rows.append(row)
+    if kind == "xlsx":
+        path = write_xlsx(tmp_path / "wide.xlsx", rows)
+    else:
+        path = tmp_path / "wide.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+    table = read_table(path)
+    assert len(table.headers) == 1_000
+    assert table.headers[999] == "Matrícula"
+    mapping = guess_mapping(table.headers)
+    assert (mapping[600], mapping[950], mapping[999]) == ("full_name", "email", "student_id")
+    plan = plan_import(db, chapter.id, table, mapping)
+    assert plan.new == 30 and not plan.problems
+    commit_import(db, plan)
+    people = {p.email: p for p in list_people(db, chapter.id)}
+    assert people["p29@unam.mx"].student_id == "000029"
+
+
+def test_cells_beyond_the_headers_are_kept_under_a_made_up_header(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("Nombre,Correo\nAna Ruiz,a@x.mx,nota suelta\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.headers == ["Nombre", "Correo", "Column 3"]
+    assert table.rows[0] == ["Ana Ruiz", "a@x.mx", "nota suelta"]
+
+
+def _big_csv(path: Path, n: int) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Nombre", "Apellidos", "Correo"])
+        for i in range(n):
+            w.writerow([f"Nombre{i}", "Núñez García", f"p{i}@unam.mx"])
+    return path
+
+
+def test_reading_streams_rows_instead_of_holding_them(tmp_path):
+    path = _big_csv(tmp_path / "big.csv", 100_000)
+    tracemalloc.start()
+    try:
+        table = read_table(path)
+        count = sum(1 for _row in table.rows)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == len(table.rows) == 100_000
+    # The file is 4 MB; held as Python rows it would take ~30 MB.
+    assert peak < 4 * 2**20
+
+
+def test_xlsx_rows_stream_too(tmp_path):
+    rows = [["Nombre", "Correo"]] + [[f"Persona {i}", f"p{i}@x.mx"] for i in range(50_000)]
+    path = write_xlsx(tmp_path / "rows.xlsx", rows)
+    tracemalloc.start()
+    try:
+        table = read_table(path)
+        seen = [r for k, r in enumerate(table.rows) if k in (0, 49_999)]
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert seen == [("Persona 0", "p0@x.mx"), ("Persona 49999", "p49999@x.mx")]
+    assert peak < 4 * 2**20
+
+
+def test_reading_shows_progress_and_can_be_cancelled(db, chapter, tmp_path):
+    path = _big_csv(tmp_path / "big.csv", 20_000)
+    seen: list[str] = []
+    read_table(path, progress=lambda _f, message: seen.append(message))
+    assert seen and "Reading row" in seen[-1]
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ImportCancelled) as caught:
+        read_table(path, cancel=cancel)
+    assert type(caught.value).__name__ == "Cancelled"  # what ui.tasks treats as a cancel
+    table = read_table(path)
+    with pytest.raises(ImportCancelled):
+        plan_import(db, chapter.id, table, guess_mapping(table.headers), cancel=cancel)
+
+
+def test_a_file_changed_after_it_was_read_is_refused(db, chapter, tmp_path):
+    path = _big_csv(tmp_path / "big.csv", 100)
+    table = read_table(path)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("Otra,Persona,otra@unam.mx\n")
+    with pytest.raises(ImportRefused, match="changed since it was read"):
+        plan_import(db, chapter.id, table, guess_mapping(table.headers))
+
+
+def test_column_letters():
+    assert [column_letters(k) for k in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
