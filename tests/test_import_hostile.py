@@ -69,8 +69,9 @@ def test_shared_strings_are_counted_while_they_are_read(tmp_path, monkeypatch):
 
 def _million_rows():
     yield ["Nombre completo", "Correo"]
-    for i in range(1_000_000):
-        yield [f"P{i}", f"p{i}@x.mx"]
+    for i in range(2, 1_000_002):
+        yield (f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>P{i}</t></is></c>'
+               f'<c r="B{i}" t="inlineStr"><is><t>p{i}@x.mx</t></is></c></row>')
 
 
 def test_a_million_row_sheet_is_refused_early(tmp_path):
@@ -79,7 +80,7 @@ def test_a_million_row_sheet_is_refused_early(tmp_path):
     started = time.perf_counter()
     with pytest.raises(ImportRefused, match=f"more than {MAX_ROWS:,} rows"):
         read_table(path)
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 3  # counted in the unpacked bytes, not parsed
 
 
 def test_a_declared_size_over_the_limits_is_refused_before_any_row(tmp_path):
@@ -135,32 +136,36 @@ def _big_csv(path: Path, n: int) -> Path:
     return path
 
 
-def test_reading_streams_rows_instead_of_holding_them(tmp_path):
-    path = _big_csv(tmp_path / "big.csv", 100_000)
+def _streamed_and_held(path: Path) -> tuple[int, int, int]:
+    """(rows, peak bytes while walking the rows, bytes the rows take when held)."""
+    table = read_table(path)
     tracemalloc.start()
     try:
-        table = read_table(path)
         count = sum(1 for _row in table.rows)
-        _current, peak = tracemalloc.get_traced_memory()
+        _current, streamed = tracemalloc.get_traced_memory()
+        before, _peak = tracemalloc.get_traced_memory()
+        held = list(table.rows)
+        after, _peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == len(table.rows) == 100_000
-    # The file is 4 MB; held as Python rows it would take ~30 MB.
-    assert peak < 4 * 2**20
+    assert len(held) == count == len(table.rows)
+    return count, streamed, after - before
+
+
+def test_reading_streams_rows_instead_of_holding_them(tmp_path):
+    count, streamed, held = _streamed_and_held(_big_csv(tmp_path / "big.csv", 20_000))
+    assert count == 20_000
+    assert streamed < held / 3
 
 
 def test_xlsx_rows_stream_too(tmp_path):
-    rows = [["Nombre", "Correo"]] + [[f"Persona {i}", f"p{i}@x.mx"] for i in range(50_000)]
+    rows = [["Nombre", "Correo"]] + [[f"Persona {i}", f"p{i}@x.mx"] for i in range(5_000)]
     path = write_xlsx(tmp_path / "rows.xlsx", rows)
-    tracemalloc.start()
-    try:
-        table = read_table(path)
-        seen = [r for k, r in enumerate(table.rows) if k in (0, 49_999)]
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert seen == [("Persona 0", "p0@x.mx"), ("Persona 49999", "p49999@x.mx")]
-    assert peak < 4 * 2**20
+    table = read_table(path)
+    assert table.rows[4_999] == ["Persona 4999", "p4999@x.mx"]
+    count, streamed, held = _streamed_and_held(path)
+    assert count == 5_000
+    assert streamed < held / 3
 
 
 def test_reading_shows_progress_and_can_be_cancelled(db, chapter, tmp_path):

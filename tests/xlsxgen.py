@@ -57,10 +57,11 @@ def column_letters(index: int) -> str:
     return out
 
 
-def write_xlsx(path: Path, rows: Iterable[list[str]], *, shared: Iterable[str] = (),
+def write_xlsx(path: Path, rows: Iterable[list[str] | str], *, shared: Iterable[str] = (),
                dimension: str | None = None, level: int = 1) -> Path:
     """A workbook of text cells, written inline (``inlineStr``) row by row.
 
+    A row given as a string is written as it is (its ``<row>`` XML, for speed).
     ``shared`` fills the shared-strings part (cells may refer to it by writing
     ``"\\x00s:N"``); ``dimension`` is written as the sheet's declared size when given.
     """
@@ -79,7 +80,8 @@ def write_xlsx(path: Path, rows: Iterable[list[str]], *, shared: Iterable[str] =
             if dimension:
                 fh.write(f'<dimension ref="{dimension}"/>'.encode())
             fh.write(b"<sheetData>")
-            for chunk in _chunks(_row(n, row) for n, row in enumerate(rows, start=1)):
+            for chunk in _chunks(row if isinstance(row, str) else _row(n, row)
+                                 for n, row in enumerate(rows, start=1)):
                 fh.write(chunk)
             fh.write(b"</sheetData></worksheet>")
     return path

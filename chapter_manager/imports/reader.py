@@ -204,7 +204,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | 
         raise ImportRefused(_("Cannot read {path}: {reason}.").format(
             path=path, reason=error.strerror or error)) from None
     if head.startswith(b"PK\x03\x04"):
-        source, info = _open_xlsx(path, sheet)
+        source, info = _open_xlsx(path, sheet, cancel)
         kind = "xlsx"
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRefused(_("{name} is an old Excel (.xls) file. Open it in Excel or LibreOffice "
@@ -716,7 +716,7 @@ def _dimension(ref: str) -> tuple[int, int]:
     return int(m[2]), _column(last) + 1
 
 
-def _open_xlsx(path: Path, sheet: str | None) -> tuple[Callable[[], Iterator[list[Any]]], dict[str, Any]]:
+def _open_xlsx(path: Path, sheet: str | None, cancel: threading.Event | None = None) -> tuple[Callable[[], Iterator[list[Any]]], dict[str, Any]]:
     try:
         with zipfile.ZipFile(path) as zf:
             _check_zip(path, zf)
@@ -742,6 +742,14 @@ def _open_xlsx(path: Path, sheet: str | None) -> tuple[Callable[[], Iterator[lis
         raise ImportRefused(_("{name} has no sheet called “{sheet}” (it has: {sheets}).").format(
             name=path.name, sheet=sheet, sheets=", ".join(names)))
     part = dict(book.sheets)[chosen]
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _count_rows(path, zf, part, cancel)
+    except (ImportRefused, ImportCancelled):
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged zip: "cannot read this file"
+        raise ImportRefused(_("{name} could not be read as an Excel workbook ({kind}).").format(
+            name=path.name, kind=type(error).__name__)) from None
     epoch = dt.datetime(1904, 1, 1) if book.epoch_1904 else dt.datetime(1899, 12, 30)
 
     def rows() -> Iterator[list[Any]]:
@@ -759,6 +767,27 @@ def _open_xlsx(path: Path, sheet: str | None) -> tuple[Callable[[], Iterator[lis
                 name=path.name, kind=type(error).__name__)) from None
 
     return rows, {"sheet": chosen, "sheets": names}
+
+
+_ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _count_rows(path: Path, zf: zipfile.ZipFile, part: str, cancel: threading.Event | None) -> int:
+    """How many rows the sheet has, counted in the unpacked bytes before any XML is parsed
+    (a tenth of the time of parsing): a sheet over the limit is refused at once."""
+    count = 0
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            data = tail + chunk
+            count += len(_ROW_START.findall(data, 0, max(0, len(data) - 64)))
+            tail = data[max(0, len(data) - 64):]
+            if count > MAX_ROWS + _HEADER_SCAN + 1:
+                raise ImportRefused(_("{name} has more than {n:,} rows; split it into smaller files "
+                                      "and import them one after the other.").format(name=path.name, n=MAX_ROWS))
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled()
+    return count + len(_ROW_START.findall(tail))
 
 
 def _sheet_rows(path: Path, zf: zipfile.ZipFile, part: str, shared: list[str], dates: frozenset[int],
