@@ -18,12 +18,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from xlsxgen import column_letters, write_xlsx
 
-from chapter_manager.imports import ImportRefused, commit_import, guess_mapping, plan_import, read_table
-from chapter_manager.imports import reader
+from chapter_manager.imports import (
+    ImportRefused,
+    commit_import,
+    guess_mapping,
+    plan_import,
+    read_table,
+    reader,
+)
 from chapter_manager.imports.reader import MAX_FILE_BYTES, MAX_RATIO, MAX_ROWS, ImportCancelled
 from chapter_manager.services.people import list_people
-from xlsxgen import column_letters, write_xlsx
 
 
 def _ratio(path: Path, part: str) -> float:

@@ -32,7 +32,7 @@ def _people(db, chapter_id):
 def _trial_csv(path: Path) -> Path:
     """A UTF-8 file with one line pasted from a Windows-1252 program (row 4)."""
     lines = [
-        "Nombre,Apellidos,Correo\n".encode(),
+        b"Nombre,Apellidos,Correo\n",
         "Valentina,Gómez,valentina@unam.mx\n".encode(),
         "芳,王,wang.fang@unam.mx\n".encode(),
         "José,Núñez,jose@unam.mx\n".encode("cp1252"),

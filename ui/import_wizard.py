@@ -319,7 +319,9 @@ class CheckPage(QWizardPage):
         self.names.verticalHeader().hide()
         self.names.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.names.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.names.setMaximumHeight(self.names.fontMetrics().height() * 9)
+        line = self.names.fontMetrics().height() + 8
+        self.names.verticalHeader().setDefaultSectionSize(line)
+        self.names.setFixedHeight(line * (NAMES_SHOWN + 1) + 2 * self.names.frameWidth() + 2)
         layout.addWidget(self.names)
         self.problems = QTableWidget(0, 3)
         self.problems.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Field"), self.tr("Problem")])
@@ -395,6 +397,7 @@ class CheckPage(QWizardPage):
             self.problems.setItem(r, 2, _item(message))
         self.problems.resizeColumnToContents(0)
         self.problems.resizeColumnToContents(1)
+        self.problems.resizeRowsToContents()
         self.problems.setVisible(bool(problems))
         self.skip_invalid.setVisible(bool(problems))
         dup = plan.duplicates

@@ -29,7 +29,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -265,7 +265,7 @@ _STAMP = re.compile(
 def _offset(text: str) -> dt.timezone:
     m = re.search(r"([+-])(\d{1,2})(?::?(\d{2}))?$", text)
     if m is None:
-        return dt.timezone.utc  # "Z", "GMT", "UTC"
+        return dt.UTC  # "Z", "GMT", "UTC"
     minutes = int(m[2]) * 60 + int(m[3] or 0)
     if minutes > 14 * 60:
         raise ValueError(text)

@@ -12,6 +12,7 @@ somewhere before it reached the file ("GÃ³mez" for "Gómez", "â€™" for "�
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 
@@ -27,10 +28,8 @@ def _continuations() -> dict[str, int]:
     out: dict[str, int] = {}
     for b in range(0x80, 0xC0):
         out[chr(b)] = b  # Latin-1 (and the five bytes Windows-1252 leaves undefined)
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             out[bytes([b]).decode("cp1252")] = b
-        except UnicodeDecodeError:
-            pass
     return out
 
 
@@ -77,35 +76,17 @@ def repaired(fragment: str) -> str:
 # Two-character Chinese family names (simplified and traditional); any other Chinese
 # name's family name is its first character.
 _CHINESE_COMPOUND = frozenset(
-    "欧阳 歐陽 司马 司馬 诸葛 諸葛 上官 东方 東方 皇甫 尉迟 尉遲 公孙 公孫 慕容 令狐 司徒 夏侯 "
-    "轩辕 軒轅 宇文 长孙 長孫 端木 西门 西門 南宫 南宮 独孤 獨孤 百里 呼延 澹台 澹臺 申屠 钟离 鍾離".split())
-_KOREAN_COMPOUND = frozenset("남궁 황보 제갈 선우 독고 사공 서문 동방 망절".split())
+    ["欧阳", "歐陽", "司马", "司馬", "诸葛", "諸葛", "上官", "东方", "東方", "皇甫", "尉迟", "尉遲", "公孙", "公孫", "慕容", "令狐", "司徒", "夏侯", "轩辕", "軒轅", "宇文", "长孙", "長孫", "端木", "西门", "西門", "南宫", "南宮", "独孤", "獨孤", "百里", "呼延", "澹台", "澹臺", "申屠", "钟离", "鍾離"])
+_KOREAN_COMPOUND = frozenset(["남궁", "황보", "제갈", "선우", "독고", "사공", "서문", "동방", "망절"])
 
 # Vietnamese family names as written with their marks (compared case-insensitively), and
 # the few whose unmarked spelling is Vietnamese only ("Le", "Ho", "Van"... are not).
-_VIETNAMESE_FAMILY = frozenset(n.casefold() for n in (
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Lương "
-    "Đoàn Trịnh Vương Tạ Phùng Quách Đào Lưu Kiều Triệu Diệp "
-    "Nguyen Tran Pham Hoang Huynh Dang Bui Duong Truong Luong Trinh Vuong Phung Quach Dinh Doan "
-    "Trieu Kieu").split())
+_VIETNAMESE_FAMILY = frozenset(n.casefold() for n in ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trương", "Lương", "Đoàn", "Trịnh", "Vương", "Tạ", "Phùng", "Quách", "Đào", "Lưu", "Kiều", "Triệu", "Diệp", "Nguyen", "Tran", "Pham", "Hoang", "Huynh", "Dang", "Bui", "Duong", "Truong", "Luong", "Trinh", "Vuong", "Phung", "Quach", "Dinh", "Doan", "Trieu", "Kieu"])
 # Letters found in Vietnamese and in no other language that uses these names.
 _VIETNAMESE_LETTERS = re.compile("[ơưđĐƠƯăĂ\u1ea0-\u1ef9]")
 
-_HUNGARIAN_FAMILY = frozenset(fold(n) for n in (
-    "Nagy Kovács Tóth Szabó Horváth Varga Kiss Molnár Németh Farkas Balogh Papp Takács Juhász "
-    "Lakatos Mészáros Oláh Rácz Fekete Szilágyi Török Fehér Balázs Gál Kis Szűcs Kocsis Pintér "
-    "Fodor Szalai Sipos Magyar Lukács Gulyás Biró Király Katona Jakab Bogdán Sándor Boros "
-    "Fazekas Kelemen Antal Orosz Somogyi Fülöp Veres Vincze Hegedűs Deák Pap Illés Vass Szőke "
-    "Fábián Vörös Lengyel Bognár Bodnár Jónás Hajdu Halász Székely Gáspár Kozma Pásztor Bakos "
-    "Dudás Virág Orbán Barta Nemes Vadász Erdős Bíró Csonka Kertész Szekeres").split())
-_HUNGARIAN_GIVEN = frozenset(fold(n) for n in (
-    "Anna Zsófia Eszter Katalin Éva Erzsébet Mária Ilona Judit Ágnes Zsuzsanna Andrea Krisztina "
-    "Réka Dóra Noémi Petra Boglárka Lilla Fanni Hanna Luca Vivien Nikolett Orsolya Tímea Emese "
-    "Enikő Csilla Gizella Piroska Borbála Kinga Rita Szilvia Beáta Ildikó Mónika Melinda Anikó "
-    "László István József János Zoltán Gábor Ferenc Attila Tamás Zsolt Tibor András Csaba Imre "
-    "György Dániel Bence Ádám Levente Gergő Dávid Márk Kristóf Zsombor Botond Áron Norbert "
-    "Róbert Gyula Miklós Lajos Béla Mihály Dezső Ákos Viktor Szabolcs Krisztián Richárd Roland "
-    "Barnabás Marcell Olivér Benedek Vilmos Kálmán Géza Jenő Ottó Ernő Sándor Péter Máté Bálint").split())
+_HUNGARIAN_FAMILY = frozenset(fold(n) for n in ["Nagy", "Kovács", "Tóth", "Szabó", "Horváth", "Varga", "Kiss", "Molnár", "Németh", "Farkas", "Balogh", "Papp", "Takács", "Juhász", "Lakatos", "Mészáros", "Oláh", "Rácz", "Fekete", "Szilágyi", "Török", "Fehér", "Balázs", "Gál", "Kis", "Szűcs", "Kocsis", "Pintér", "Fodor", "Szalai", "Sipos", "Magyar", "Lukács", "Gulyás", "Biró", "Király", "Katona", "Jakab", "Bogdán", "Sándor", "Boros", "Fazekas", "Kelemen", "Antal", "Orosz", "Somogyi", "Fülöp", "Veres", "Vincze", "Hegedűs", "Deák", "Pap", "Illés", "Vass", "Szőke", "Fábián", "Vörös", "Lengyel", "Bognár", "Bodnár", "Jónás", "Hajdu", "Halász", "Székely", "Gáspár", "Kozma", "Pásztor", "Bakos", "Dudás", "Virág", "Orbán", "Barta", "Nemes", "Vadász", "Erdős", "Bíró", "Csonka", "Kertész", "Szekeres"])
+_HUNGARIAN_GIVEN = frozenset(fold(n) for n in ["Anna", "Zsófia", "Eszter", "Katalin", "Éva", "Erzsébet", "Mária", "Ilona", "Judit", "Ágnes", "Zsuzsanna", "Andrea", "Krisztina", "Réka", "Dóra", "Noémi", "Petra", "Boglárka", "Lilla", "Fanni", "Hanna", "Luca", "Vivien", "Nikolett", "Orsolya", "Tímea", "Emese", "Enikő", "Csilla", "Gizella", "Piroska", "Borbála", "Kinga", "Rita", "Szilvia", "Beáta", "Ildikó", "Mónika", "Melinda", "Anikó", "László", "István", "József", "János", "Zoltán", "Gábor", "Ferenc", "Attila", "Tamás", "Zsolt", "Tibor", "András", "Csaba", "Imre", "György", "Dániel", "Bence", "Ádám", "Levente", "Gergő", "Dávid", "Márk", "Kristóf", "Zsombor", "Botond", "Áron", "Norbert", "Róbert", "Gyula", "Miklós", "Lajos", "Béla", "Mihály", "Dezső", "Ákos", "Viktor", "Szabolcs", "Krisztián", "Richárd", "Roland", "Barnabás", "Marcell", "Olivér", "Benedek", "Vilmos", "Kálmán", "Géza", "Jenő", "Ottó", "Ernő", "Sándor", "Péter", "Máté", "Bálint"])
 # Letters that only Hungarian uses among the languages written with these names.
 _HUNGARIAN_LETTERS = re.compile("[őűŐŰ]")
 

@@ -32,7 +32,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-import os
 import re
 import threading
 import zipfile
