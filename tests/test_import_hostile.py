@@ -10,6 +10,7 @@ are checked while reading, before the cost is paid.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import threading
 import time
@@ -18,6 +19,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsxgen import column_letters, write_xlsx
 
 from chapter_manager.imports import (
@@ -200,3 +203,63 @@ def test_a_file_changed_after_it_was_read_is_refused(db, chapter, tmp_path):
 
 def test_column_letters():
     assert [column_letters(k) for k in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_a_csv_over_the_row_limit_is_refused_as_it_is_read(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"Nombre,Correo\n" + b"Ana Ruiz,ana@unam.mx\n" * (MAX_ROWS + 100))
+    started = time.perf_counter()
+    with pytest.raises(ImportRefused, match=f"more than {MAX_ROWS:,} rows"):
+        read_table(path)
+    assert time.perf_counter() - started < 5
+
+
+# --------------------------------------------------------------------------- the xlsx reader
+
+_cell = st.one_of(
+    st.none(),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=64).filter(lambda f: abs(f) < 1e15),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2100, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 12, 31)).map(
+        lambda d: d.replace(microsecond=0)),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(_cell, min_size=1, max_size=5), min_size=1, max_size=6))
+def test_xlsx_values_read_as_openpyxl_reads_them(rows):
+    """What openpyxl writes, the streaming reader reads as openpyxl's own reader does."""
+    import tempfile
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Nombre", "Correo", "Notas", "Extra", "Más"])
+    for row in rows:
+        ws.append(row)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "v.xlsx"
+        wb.save(path)
+        theirs = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        expected = [list(r) for r in theirs.active.iter_rows(min_row=2, values_only=True)]
+        theirs.close()
+        table = read_table(path, header_row=1)
+        ours = [list(r) for r in table.rows]
+
+    def plain(value):
+        if isinstance(value, str):
+            return value.strip() or None
+        if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+            return value.date()
+        return value
+
+    expected = [[plain(v) for v in r] for r in expected]
+    while expected and not any(v is not None for v in expected[-1]):
+        expected.pop()
+    ours = [[plain(v) for v in r] for r in ours]
+    width = 5
+    assert ours == [(r + [None] * width)[:width] for r in expected]

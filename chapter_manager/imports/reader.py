@@ -678,6 +678,8 @@ def _shared_strings(path: Path, zf: zipfile.ZipFile, part: str | None,
             else:
                 text = "".join(t.text or "" for t in si.iter(main_t, strict_t)
                                if _local(t.getparent().tag) != "rPh")
+            if "_x" in text:
+                text = _unescape(text)
             out.append(text.strip())
             chars += len(text)
             si.clear()
@@ -690,6 +692,14 @@ def _shared_strings(path: Path, zf: zipfile.ZipFile, part: str | None,
             if cancel is not None and len(out) % 10_000 == 0 and cancel.is_set():
                 raise ImportCancelled()
     return out
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """Excel writes characters XML cannot hold as ``_xHHHH_`` (a tab as ``_x0009_``)."""
+    return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text)
 
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)")
@@ -858,8 +868,10 @@ def _inline(inline: Any, ns: str) -> str:
     t_tag = ns + "t"
     first = inline.find(t_tag)
     if first is not None and len(inline) == 1:
-        return (first.text or "").strip()
-    return "".join(t.text or "" for t in inline.iter(t_tag) if t.getparent().tag != ns + "rPh").strip()
+        text = first.text or ""
+    else:
+        text = "".join(t.text or "" for t in inline.iter(t_tag) if t.getparent().tag != ns + "rPh")
+    return (_unescape(text) if "_x" in text else text).strip()
 
 
 def _value(v: str | None, t: str | None, s: str | None, dates: frozenset[int], epoch: dt.datetime) -> Any:
