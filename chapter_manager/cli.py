@@ -290,14 +290,15 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sys.stdout.write("\n".join(out) + "\n")
 
 
-def _progress_printer() -> Callable[[float, str], None] | None:
+def _progress_printer() -> Callable[[float | None, str], None] | None:
     if not sys.stderr.isatty():
         return None
 
-    def show(fraction: float, message: str) -> None:
-        sys.stderr.write(f"\r{fraction * 100:5.1f}%  {message[:60]:<60}")
+    def show(fraction: float | None, message: str) -> None:
+        shown = f"{fraction * 100:5.1f}%" if fraction is not None else "     …"
+        sys.stderr.write(f"\r{shown}  {message[:60]:<60}")
         sys.stderr.flush()
-        if fraction >= 1:
+        if fraction is not None and fraction >= 1:
             sys.stderr.write("\n")
 
     return show

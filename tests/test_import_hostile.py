@@ -179,9 +179,15 @@ def test_xlsx_rows_stream_too(tmp_path):
 
 def test_reading_shows_progress_and_can_be_cancelled(db, chapter, tmp_path):
     path = _big_csv(tmp_path / "big.csv", 20_000)
-    seen: list[str] = []
-    read_table(path, progress=lambda _f, message: seen.append(message))
-    assert seen and "Reading row" in seen[-1]
+    seen: list[tuple[float | None, str]] = []
+    read_table(path, progress=lambda fraction, message: seen.append((fraction, message)))
+    assert seen and "Reading row" in seen[-1][1]
+    fractions = [f for f, _m in seen]
+    assert all(f is not None and 0 < f <= 1 for f in fractions) and fractions == sorted(fractions)
+    rows = [["Nombre"]] + [[f"P{i}"] for i in range(5_000)]
+    seen.clear()
+    read_table(write_xlsx(tmp_path / "p.xlsx", rows), progress=lambda f, m: seen.append((f, m)))
+    assert [round(f, 1) for f, _m in seen] == [0.4, 0.8]
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(ImportCancelled) as caught:

@@ -330,12 +330,6 @@ def parse_date(value: Any, zone: str | dt.tzinfo | None = None) -> dt.date:
     return moment.astimezone(tz).date()
 
 
-def _split_full_name(text: str) -> tuple[str, str]:
-    """(given, family) of a full name; see :func:`names.split_full_name`."""
-    given, family, _first = split_full_name(text)
-    return given, family
-
-
 def _country(db: Database, chapter_id: int) -> tuple[str, uuid.UUID]:
     country, chapter_uuid, _zone_name = _chapter(db, chapter_id)
     return country, chapter_uuid

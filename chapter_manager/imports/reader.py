@@ -219,6 +219,8 @@ def _scan(path: Path, kind: str, source: Callable[[], Iterator[list[Any]]], head
     """One streaming pass: find the header row, count the rows, keep the first ones."""
     stamp = _stamp(path)
     report = progress or (lambda _f, _m: None)
+    fraction = info.pop("_fraction", None)
+    counted = info.pop("_rows", None)
     head: list[list[Any]] = []
     rows_iter = source()
     for row in rows_iter:
@@ -267,7 +269,8 @@ def _scan(path: Path, kind: str, source: Callable[[], Iterator[list[Any]]], head
         if seen % _STEP == 0:
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled()
-            report(None, _("Reading row {n:,}").format(n=seen))
+            report(min(1.0, seen / counted) if counted else fraction() if fraction else None,
+                   _("Reading row {n:,}").format(n=seen))
     # Cells beyond the headers are read too, under a made-up header: nothing is dropped.
     headers = headers[:width] + [""] * (widest - width)
     for i, h in enumerate(headers):
@@ -468,12 +471,22 @@ def _open_csv(path: Path) -> tuple[Callable[[], Iterator[list[Any]]], dict[str, 
     csv.field_size_limit(10 * 1024 * 1024)
     found: list[int] = []  # rows read as Windows-1252, gathered by the first walk
     walks = [0]
+    size = max(1, path.stat().st_size)
+    current: list[Any] = [None]  # the open file of the walk under way
+
+    def fraction() -> float | None:
+        fh = current[0]
+        try:
+            return min(1.0, fh.tell() / size) if fh is not None else None
+        except (OSError, ValueError):
+            return None
 
     def rows() -> Iterator[list[Any]]:
         walks[0] += 1
         record = found if walks[0] == 1 else None
         try:
             with path.open("rb") as fh:
+                current[0] = fh
                 if encoding.startswith("utf-16"):
                     stream = io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline="")
                     first = True
@@ -507,7 +520,7 @@ def _open_csv(path: Path) -> tuple[Callable[[], Iterator[list[Any]]], dict[str, 
             raise ImportRefused(_("Cannot read {path}: {reason}.").format(
                 path=path, reason=error.strerror or error)) from None
 
-    info = {"encoding": encoding, "delimiter": delimiter, "cp1252_rows": found}
+    info = {"encoding": encoding, "delimiter": delimiter, "cp1252_rows": found, "_fraction": fraction}
     return rows, info
 
 
@@ -753,7 +766,7 @@ def _open_xlsx(path: Path, sheet: str | None, cancel: threading.Event | None = N
     part = dict(book.sheets)[chosen]
     try:
         with zipfile.ZipFile(path) as zf:
-            _count_rows(path, zf, part, cancel)
+            counted = _count_rows(path, zf, part, cancel)
     except (ImportRefused, ImportCancelled):
         raise
     except Exception as error:  # noqa: BLE001 - a damaged zip: "cannot read this file"
@@ -775,7 +788,7 @@ def _open_xlsx(path: Path, sheet: str | None, cancel: threading.Event | None = N
             raise ImportRefused(_("{name} could not be read as an Excel workbook ({kind}).").format(
                 name=path.name, kind=type(error).__name__)) from None
 
-    return rows, {"sheet": chosen, "sheets": names}
+    return rows, {"sheet": chosen, "sheets": names, "_rows": max(1, counted)}
 
 
 _ROW_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
