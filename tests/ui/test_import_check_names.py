@@ -21,7 +21,7 @@ def test_check_step_shows_names_as_saved_from_a_mixed_encoding_file(reports, qtb
     _window, page = reports
     path = tmp_path / "trial.csv"
     path.write_bytes(b"".join([
-        "Nombre completo,Correo\n".encode(),
+        b"Nombre completo,Correo\n",
         "Valentina Gómez,valentina.g@unam.mx\n".encode(),
         "王芳,wang.fang@unam.mx\n".encode(),
         "José Núñez,jose.n@unam.mx\n".encode("cp1252"),
