@@ -38,29 +38,59 @@ _CONT = _continuations()
 _LEAD = re.compile("[\u00c2-\u00f4]")
 
 
+def _sequence(text: str, start: int) -> str | None:
+    """The character a UTF-8 sequence read as Windows-1252 at ``start`` stood for, or None."""
+    lead = ord(text[start])
+    if not 0xC2 <= lead <= 0xF4:
+        return None
+    length = 2 if lead <= 0xDF else 3 if lead <= 0xEF else 4
+    tail = text[start + 1:start + length]
+    if len(tail) != length - 1 or any(ch not in _CONT for ch in tail):
+        return None
+    try:
+        return bytes([lead, *(_CONT[ch] for ch in tail)]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# Letters a name in a Latin script has, written with two bytes in UTF-8: Latin-1's and
+# Latin Extended-A's letters, Romanian ș ț, Vietnamese ơ ư.  Any other two-byte character
+# (Greek, Cyrillic, IPA…) is taken for mojibake only in a run of two or more, as a
+# garbled Greek or Cyrillic word shows: "Ó’" alone may be typed.
+_LIKELY_2 = set(range(0xA0, 0x180)) | {0x218, 0x219, 0x21A, 0x21B, 0x1A0, 0x1A1, 0x1AF, 0x1B0}
+
+
+def _likely_3(code: int) -> bool:
+    return (0x2000 <= code <= 0x206F or 0x20A0 <= code <= 0x20CF or 0x2100 <= code <= 0x214F
+            or 0x1E00 <= code <= 0x1EFF or 0x3000 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
+            or 0xFF00 <= code <= 0xFFEF)
+
+
 def garbled(text: str) -> str | None:
     """The first stretch of ``text`` that looks like mojibake, or None.
 
     A lead character followed by the characters its continuation bytes become, which
-    together decode as UTF-8, is how a UTF-8 letter looks when read in the wrong
-    encoding; a replacement character (U+FFFD) is what a failed decoding leaves.
+    together decode as UTF-8 to a character a name or a sentence would hold, is how a
+    UTF-8 letter looks when read in the wrong encoding ("Ã³" for "ó", "â€™" for "’",
+    "çŽ‹" for "王"); a replacement character (U+FFFD) is what a failed decoding leaves.
     """
     if text.isascii():
         return None
     if "\ufffd" in text:
         return "\ufffd"
     for m in _LEAD.finditer(text):
-        lead = ord(m.group())
-        length = 2 if lead <= 0xDF else 3 if lead <= 0xEF else 4
-        tail = text[m.end():m.end() + length - 1]
-        if len(tail) != length - 1 or any(ch not in _CONT for ch in tail):
+        start = m.start()
+        meant = _sequence(text, start)
+        if meant is None:
             continue
-        raw = bytes([lead, *(_CONT[ch] for ch in tail)])
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        return m.group() + tail
+        size = len(meant.encode("utf-8"))
+        code = ord(meant)
+        if size == 4 or (size == 3 and _likely_3(code)) or (size == 2 and code in _LIKELY_2):
+            return text[start:start + size]
+        if size == 2:
+            following = _sequence(text, start + 2) if start + 2 < len(text) else None
+            if following is not None:
+                return text[start:start + 2 + len(following.encode("utf-8"))]
     return None
 
 
@@ -68,7 +98,7 @@ def repaired(fragment: str) -> str:
     """What a garbled stretch found by :func:`garbled` was meant to be."""
     if fragment == "\ufffd":
         return fragment
-    return bytes([ord(fragment[0]), *(_CONT[ch] for ch in fragment[1:])]).decode("utf-8", "replace")
+    return bytes(_CONT.get(ch, ord(ch) & 0xFF) for ch in fragment).decode("utf-8", "replace")
 
 
 # --------------------------------------------------------------------------- names

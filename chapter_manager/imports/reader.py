@@ -58,6 +58,7 @@ MAX_SHARED_STRINGS_BYTES = 96 * 1024 * 1024
 _PROLOGUE_LIMIT = 64 * 1024
 _HEADER_SCAN = 10
 _SAMPLE = 50
+ROW_CACHE_BYTES = 96 * 1024 * 1024  # a workbook's rows kept from the first reading, at most
 _STEP = 2000
 
 Progress = Callable[[float | None, str], None]
@@ -95,22 +96,25 @@ class Rows:
 
     def iterate(self, cancel: threading.Event | None = None) -> Iterator[tuple[Any, ...]]:
         if self._count <= len(self._sample):
-            yield from self._sample[:self._count]
+            width = self._table._width
+            pad = (None,) * width
+            for k, row in enumerate(self._sample[:self._count]):
+                if cancel is not None and k % _STEP == 0 and cancel.is_set():
+                    raise ImportCancelled()
+                yield row if len(row) == width else (row + pad[len(row):])[:width]
             return
         yield from self._table._walk(cancel)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             start, stop, step = index.indices(self._count)
-            if stop <= len(self._sample) and start >= 0:
-                return [list(r) for r in self._sample[start:stop:step]]
+            if stop <= len(self._sample):
+                return [list(r) for r in itertools.islice(self.iterate(), start, stop, step)]
             return [list(r) for r in list(self)[start:stop:step]]
         if index < 0:
             index += self._count
         if not 0 <= index < self._count:
             raise IndexError(index)
-        if index < len(self._sample):
-            return list(self._sample[index])
         for k, row in enumerate(self):
             if k == index:
                 return list(row)
@@ -240,9 +244,13 @@ def _scan(path: Path, kind: str, source: Callable[[], Iterator[list[Any]]], head
     widest = width
     cells = 0
     limit_rows = MAX_ROWS
+    # A workbook's rows are kept from this first reading while they fit the budget, so
+    # checking them does not parse the XML again; CSV is cheap to read again.
+    kept: list[tuple[Any, ...]] | None = [] if kind == "xlsx" else None
+    kept_bytes = 0
 
     def take(row: list[Any]) -> None:
-        nonlocal count, seen, widest, cells
+        nonlocal count, seen, widest, cells, kept, kept_bytes
         seen += 1
         if seen > limit_rows:
             raise ImportRefused(_("{name} has more than {n:,} rows; split it into smaller files "
@@ -259,7 +267,14 @@ def _scan(path: Path, kind: str, source: Callable[[], Iterator[list[Any]]], head
                 raise ImportRefused(_("{name} has more than {n:,} filled cells; split it into smaller "
                                       "files or remove the columns that are not needed.").format(
                     name=path.name, n=MAX_CELLS))
-        if len(sample) < _SAMPLE:
+        if kept is not None:
+            kept.append(tuple(row))
+            kept_bytes += 64 + 8 * len(row) + sum(len(c) + 56 if isinstance(c, str) else 32 for c in row)
+            if kept_bytes > ROW_CACHE_BYTES:
+                del kept[_SAMPLE:]
+                sample.extend(kept)
+                kept = None
+        elif len(sample) < _SAMPLE:
             sample.append(tuple(row))
 
     for row in head[index + 1:]:
@@ -278,9 +293,9 @@ def _scan(path: Path, kind: str, source: Callable[[], Iterator[list[Any]]], head
             headers[i] = _("Column {n}").format(n=i + 1)
     if not headers:
         raise ImportRefused(_("The file has no header row with column names."))
-    pad = (None,) * widest
-    sample = [tuple(r[:widest]) + pad[len(r):] if len(r) < widest else tuple(r[:widest])
-              for r in sample[:count]]
+    if kept is not None:
+        sample = kept
+    del sample[count:]
     table = Table(kind=kind, headers=headers, header_row=index + 1, _source=source, _stamp=stamp,
                   _path=path, _width=widest, _first=index + 1, **info)
     table.rows = Rows(table, count, sample)
