@@ -32,6 +32,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import threading
 import zipfile
