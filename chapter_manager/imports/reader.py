@@ -2,10 +2,13 @@
 
 :func:`read_table` returns a :class:`Table`: the header row, what was detected (encoding,
 delimiter, sheet, which row held the headers) and :attr:`Table.rows`, the rows under the
-headers.  Memory stays small whatever the file: the rows are streamed from the file each
-time they are walked (a few rows are kept for previews), and the file's size and
+headers (every column: cells past the last header get a made-up one).  Memory stays
+small whatever the file: a first streaming pass finds the header row, counts the rows
+and checks the limits; afterwards the rows are streamed from the file each time they
+are walked (the first rows are kept for previews; a workbook's rows are kept whole while
+they fit :data:`ROW_CACHE_BYTES`, so its XML is parsed once), and the file's size and
 modification time are checked again on every walk, so a file changed since it was read
-is refused rather than half-read.
+is refused rather than half-read.  ``progress`` and ``cancel`` work as in every task.
 
 * CSV: UTF-16 (with a mark, or recognised by its zero bytes) is read as such; otherwise
   each line is decoded on its own, as UTF-8 when it is valid UTF-8 and as Windows-1252
@@ -21,7 +24,8 @@ is refused rather than half-read.
   before anything is unpacked); shared strings over :data:`MAX_SHARED_STRINGS_BYTES`
   (also from the directory), or over :data:`MAX_SHARED_STRINGS` texts or
   :data:`MAX_SHARED_CHARS` characters (counted while reading); a sheet that declares
-  more rows or columns than the limits (its ``dimension``), or reaches them while read;
+  more rows or columns than the limits (its ``dimension``), or has more rows (counted in
+  the unpacked bytes before any XML is parsed), or reaches a limit while read;
   an XML part with a document type declaration (entity tricks); an old binary .xls;
   anything that is neither text nor a workbook.
 """
