@@ -275,3 +275,14 @@ def test_xlsx_values_read_as_openpyxl_reads_them(rows):
     ours = [[plain(v) for v in r] for r in ours]
     width = 5
     assert ours == [(r + [None] * width)[:width] for r in expected]
+
+
+def test_previews_come_from_the_rows_kept_not_the_file(tmp_path):
+    path = _big_csv(tmp_path / "big.csv", 1_000)
+    table = read_table(path)
+    path.write_bytes(b"gone")  # a preview never reads the file again
+    assert table.rows[:3] == [["Nombre0", "Núñez García", "p0@unam.mx"], ["Nombre1", "Núñez García", "p1@unam.mx"],
+                              ["Nombre2", "Núñez García", "p2@unam.mx"]]
+    assert table.rows[10][0] == "Nombre10"
+    with pytest.raises(ImportRefused, match="changed since it was read"):
+        list(table.rows)

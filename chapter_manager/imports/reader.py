@@ -113,17 +113,23 @@ class Rows:
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
             start, stop, step = index.indices(self._count)
-            if stop <= len(self._sample):
-                return [list(r) for r in itertools.islice(self.iterate(), start, stop, step)]
-            return [list(r) for r in list(self)[start:stop:step]]
+            if stop <= len(self._sample):  # previews: from the rows kept, never the file
+                return [self._padded(r) for r in self._sample[start:stop:step]]
+            return [list(r) for r in itertools.islice(self, start, stop, step)]
         if index < 0:
             index += self._count
         if not 0 <= index < self._count:
             raise IndexError(index)
+        if index < len(self._sample):
+            return self._padded(self._sample[index])
         for k, row in enumerate(self):
             if k == index:
                 return list(row)
         raise IndexError(index)
+
+    def _padded(self, row: tuple[Any, ...]) -> list[Any]:
+        width = self._table._width
+        return (list(row) + [None] * (width - len(row)))[:width]
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Rows):
