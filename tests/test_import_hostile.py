@@ -286,3 +286,10 @@ def test_previews_come_from_the_rows_kept_not_the_file(tmp_path):
     assert table.rows[10][0] == "Nombre10"
     with pytest.raises(ImportRefused, match="changed since it was read"):
         list(table.rows)
+
+
+def test_a_cell_with_a_huge_text_is_refused(tmp_path):
+    row = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{os.urandom(600_000).hex()}</t></is></c></row>'
+    path = write_xlsx(tmp_path / "huge.xlsx", [["Nombre"], row])
+    with pytest.raises(ImportRefused, match="more text than a workbook can"):
+        read_table(path)

