@@ -12,8 +12,13 @@ process that reports its time and its peak RSS growth; then, in the same run,
   engine), what a user would otherwise script (skipped when pandas is absent: it is only
   in the optional ``bench`` extra).
 
-Import: a 100,000-row CSV (Spanish headers, UTF-8) read, checked and committed into a
-new chapter, each step timed; the baseline reads the same file with the ``csv`` module.
+Import: a 100,000-row CSV (Spanish headers, UTF-8) and the same rows as an .xlsx written by
+openpyxl, each read, checked and committed into a new chapter in a fresh child process that
+reports each step's time and its peak RSS; the baselines, in the same run and also in child
+processes, read the same file into a list as the importer used to (``csv.reader``; openpyxl's
+read-only mode).  Then the hostile files of the issue: a shared-strings bomb (a few MB that
+unpack to ~480 MB, within the zip-ratio limit), a 1,000,000-row sheet and a 500,000-row CSV,
+each refused: the time to refuse and the peak RSS.
 """
 
 from __future__ import annotations
@@ -163,36 +168,151 @@ def make_csv(path: Path, n: int, seed: int = 5) -> Path:
     return path
 
 
+# One import (or one refusal) in a fresh process: times of each step and the peak RSS.
+_IMPORT_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from chapter_manager.imports import ImportRefused, commit_import, guess_mapping, plan_import, read_table
+from chapter_manager.services.chapters import ChapterData, create_chapter
+from chapter_manager.storage import open_database
+path, db_path, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+for suffix in ("", "-wal", "-shm"):
+    Path(str(db_path) + suffix).unlink(missing_ok=True)
+db = open_database(db_path)
+chapter = create_chapter(db, ChapterData(name="Import bench", country="MX", timezone="America/Mexico_City"))
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+out = {"start_mb": rss()}
+cpu0 = cpu()
+t = time.perf_counter()
+try:
+    table = read_table(path)
+except ImportRefused as error:
+    out.update(refused=str(error), read=time.perf_counter() - t, peak_mb=rss(), cpu=cpu() - cpu0)
+    print(json.dumps(out)); sys.exit(0)
+out["read"] = time.perf_counter() - t
+out["rows"] = len(table.rows)
+t = time.perf_counter()
+plan = plan_import(db, chapter.id, table, guess_mapping(table.headers))
+out["check"] = time.perf_counter() - t
+out["new"], out["invalid"] = plan.new, plan.invalid
+t = time.perf_counter()
+result = commit_import(db, plan)
+out["commit"] = time.perf_counter() - t
+out["created"] = result.created
+out["peak_mb"] = rss()
+out["cpu"] = cpu() - cpu0
+print(json.dumps(out))
+"""
+
+# The baselines: what the old importer did (every row held: csv module, openpyxl's read-only mode).
+_BASELINE_CHILD = r"""
+import csv, json, resource, sys, time, warnings
+path, kind = sys.argv[1], sys.argv[2]
+rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+start = rss()
+t = time.perf_counter()
+if kind == "csv":
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+else:
+    from openpyxl import load_workbook
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = load_workbook(path, read_only=True, data_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    wb.close()
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": len(rows), "start_mb": start, "peak_mb": rss()}))
+"""
+
+
+def make_xlsx(csv_path: Path, path: Path) -> Path:
+    """The CSV's rows as a workbook written by openpyxl (shared strings, as Excel writes)."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Miembros")
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def make_bomb(path: Path, megabytes: int = 480) -> Path:
+    """The issue's shared-strings bomb: a few MB that unpack to ~480 MB of shared texts,
+    each with a random tail so the part compresses well inside the zip-ratio limit."""
+    import os
+    import sys as _sys
+
+    _sys.path.insert(0, str(HERE.parent / "tests"))
+    from xlsxgen import write_xlsx
+
+    count = megabytes * 2**20 // 460
+    tails = os.urandom(8 * count).hex()
+    shared = (f"{'Valentina Gómez ' * 26}{tails[i * 16:(i + 1) * 16]}" for i in range(count))
+    return write_xlsx(path, [["Nombre", "Correo"], ["\x00s:0", "\x00s:1"]], shared=shared, level=6)
+
+
+def make_million(path: Path) -> Path:
+    import sys as _sys
+
+    _sys.path.insert(0, str(HERE.parent / "tests"))
+    from xlsxgen import write_xlsx
+
+    def rows() -> Any:
+        yield ["Nombre completo", "Correo"]
+        for i in range(2, 1_000_002):
+            yield (f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>Persona {i}</t></is></c>'
+                   f'<c r="B{i}" t="inlineStr"><is><t>p{i}@unam.mx</t></is></c></row>')
+
+    return write_xlsx(path, rows())
+
+
 def bench_import(n: int, record: Any, work: Path) -> None:
-    from chapter_manager.imports import commit_import, guess_mapping, plan_import, read_table
-    from chapter_manager.services.chapters import ChapterData, create_chapter
-    from chapter_manager.storage import open_database
+    import zipfile
 
     work.mkdir(parents=True, exist_ok=True)
-    path = make_csv(work / f"members-{n}.csv", n)
+    csv_path = make_csv(work / f"members-{n}.csv", n)
+    print(f"  import: writing the {n:,}-row workbook...", flush=True)
+    xlsx_path = make_xlsx(csv_path, work / f"members-{n}.xlsx")
     db_path = work / "import.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
-    t = time.perf_counter()
-    with path.open(encoding="utf-8", newline="") as fh:
-        raw_rows = sum(1 for _row in csv.reader(fh))
-    baseline = time.perf_counter() - t
-    with open_database(db_path) as db:
-        chapter = create_chapter(db, ChapterData(name="Import bench", country="MX", timezone="America/Mexico_City"))
-        t = time.perf_counter()
-        table = read_table(path)
-        read = time.perf_counter() - t
-        record(f"import: read a {n:,}-row CSV", read, baseline, "s", "(no target)",
-               f"baseline: csv.reader alone, {raw_rows:,} rows")
-        t = time.perf_counter()
-        plan = plan_import(db, chapter.id, table, guess_mapping(table.headers))
-        check = time.perf_counter() - t
-        record("import: check every row (validation, duplicates)", check, None, "s", "(no target)",
-               f"{plan.new:,} new, {plan.invalid:,} with problems")
-        t = time.perf_counter()
-        result = commit_import(db, plan)
-        commit = time.perf_counter() - t
-        record("import: commit in one transaction", commit, None, "s", "(no target)",
-               f"{result.created:,} people and memberships")
-        record(f"import: {n:,}-row CSV end to end", read + check + commit, None, "s", "(no target)",
-               f"{n / (read + check + commit):,.0f} rows/s")
+    for kind, path in (("csv", csv_path), ("xlsx", xlsx_path)):
+        size = path.stat().st_size / 2**20
+        base = _child(_BASELINE_CHILD, path, kind)
+        ours = _child(_IMPORT_CHILD, path, db_path, "import")
+        total = ours["read"] + ours["check"] + ours["commit"]
+        what = "csv.reader into a list" if kind == "csv" else "openpyxl read-only iter_rows into a list"
+        record(f"import: read a {n:,}-row {kind.upper()} ({size:.1f} MB)", ours["read"], base["seconds"], "s",
+               "(no target)", f"baseline: {what}; ours streams")
+        record(f"import: check {n:,} rows from {kind.upper()} (validation, duplicates)", ours["check"], None, "s",
+               "(no target)", f"{ours['new']:,} new, {ours['invalid']:,} with problems")
+        record(f"import: commit {n:,} from {kind.upper()} in one transaction", ours["commit"], None, "s",
+               "(no target)", f"{ours['created']:,} people and memberships")
+        record(f"import: {n:,}-row {kind.upper()} end to end", total, None, "s", "< 30 s",
+               f"{n / total:,.0f} rows/s; CPU time {ours['cpu']:.1f} s (wall time grows with other load)")
+        record(f"import: peak RSS, {n:,}-row {kind.upper()} end to end", ours["peak_mb"], base["peak_mb"], "MB",
+               "< 500 MB", f"child process, ru_maxrss; {ours['start_mb']:.0f} MB after opening the database; "
+               f"baseline: {what} ({base['start_mb']:.0f} MB at its start)")
+    if n < 100_000:
+        return  # --quick: the hostile files below take a while to write
+    print("  import: writing the shared-strings bomb...", flush=True)
+    bomb = make_bomb(work / "bomb.xlsx")
+    with zipfile.ZipFile(bomb) as zf:
+        info = zf.getinfo("xl/sharedStrings.xml")
+    ours = _child(_IMPORT_CHILD, bomb, db_path, "import")
+    record("import: refuse a shared-strings bomb", ours["read"], None, "s", "refused early",
+           f"{bomb.stat().st_size / 2**20:.1f} MB file, shared texts {info.file_size / 2**20:,.0f} MB "
+           f"(ratio {info.file_size / info.compress_size:.0f}, limit 200); peak RSS {ours['peak_mb']:.0f} MB; "
+           f"refused: {'refused' in ours}; CPU {ours['cpu']:.2f} s")
+    print("  import: writing the million-row sheet...", flush=True)
+    million = make_million(work / "million.xlsx")
+    ours = _child(_IMPORT_CHILD, million, db_path, "import")
+    record("import: refuse a 1,000,000-row xlsx", ours["read"], None, "s", "refused early",
+           f"{million.stat().st_size / 2**20:.1f} MB file; peak RSS {ours['peak_mb']:.0f} MB; "
+           f"refused: {'refused' in ours}")
+    big_csv = make_csv(work / "members-500000.csv", 500_000)
+    ours = _child(_IMPORT_CHILD, big_csv, db_path, "import")
+    record("import: refuse a 500,000-row CSV", ours["read"], None, "s", "refused early",
+           f"{big_csv.stat().st_size / 2**20:.1f} MB file; peak RSS {ours['peak_mb']:.0f} MB; "
+           f"refused: {'refused' in ours}")

@@ -305,14 +305,15 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sys.stdout.write("\n".join(out) + "\n")
 
 
-def _progress_printer() -> Callable[[float, str], None] | None:
+def _progress_printer() -> Callable[[float | None, str], None] | None:
     if not sys.stderr.isatty():
         return None
 
-    def show(fraction: float, message: str) -> None:
-        sys.stderr.write(f"\r{fraction * 100:5.1f}%  {message[:60]:<60}")
+    def show(fraction: float | None, message: str) -> None:
+        shown = f"{fraction * 100:5.1f}%" if fraction is not None else "     …"
+        sys.stderr.write(f"\r{shown}  {message[:60]:<60}")
         sys.stderr.flush()
-        if fraction >= 1:
+        if fraction is not None and fraction >= 1:
             sys.stderr.write("\n")
 
     return show
@@ -872,7 +873,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .imports import commit_import, guess_mapping, parse_overrides, plan_import, read_table
     from .imports.mapping import field_label
     from .imports.members import undo_last_import
-    from .imports.reader import encoding_label
+    from .imports.reader import describe_encoding
     from .services.common import resolve_chapter
 
     if not args.undo and not args.file:
@@ -893,11 +894,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 sys.stdout.write(_("{n} people it added have signed a pledge, attended or taken a "
                                    "role since; they were kept.").format(n=undone.kept) + "\n")
             return EXIT_OK
-        table = read_table(args.file, sheet=args.sheet)
+        table = read_table(args.file, sheet=args.sheet, progress=_progress_printer())
         mapping = parse_overrides(args.map, table.headers, guess_mapping(table.headers))
         found = [table.kind.upper()]
         if table.encoding:
-            found.append(encoding_label(table.encoding))
+            found.append(describe_encoding(table))
         if table.delimiter:
             found.append({",": _("comma"), ";": _("semicolon"), "\t": _("tab")}[table.delimiter])
         if table.sheet:
@@ -913,6 +914,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print_table([_("Row"), _("Field"), _("Problem")], problems[:200])
             if len(problems) > 200:
                 sys.stdout.write(_("… and {n} more.").format(n=len(problems) - 200) + "\n")
+        names = plan.names(10)
+        if names:
+            sys.stdout.write("\n" + _("The first names, as they will be saved:") + "\n")
+            print_table([_("Row"), _("Given name(s)"), _("Family name(s)")], names)
         sys.stdout.write(_("{new:,} new, {dup:,} already in the chapter, {bad:,} with problems.").format(
             new=plan.new, dup=plan.duplicates, bad=plan.invalid) + "\n")
         if args.dry_run:

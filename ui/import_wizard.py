@@ -47,7 +47,7 @@ from chapter_manager.imports import (
     undo_last_import,
 )
 from chapter_manager.imports.mapping import IGNORE, MULTI, field_label
-from chapter_manager.imports.reader import encoding_label
+from chapter_manager.imports.reader import describe_encoding
 
 from . import tasks
 from .i18n import tr
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 PREVIEW_ROWS = 20
 SHOWN_PROBLEMS = 500
+NAMES_SHOWN = 5  # the check step shows the first names as they will be saved
 
 
 def kept_text(n: int) -> str:
@@ -163,8 +164,8 @@ class FilePage(QWizardPage):
         self.w.table = None
         self.completeChanged.emit()
 
-        def work(_progress, _cancel):  # type: ignore[no-untyped-def]
-            return read_table(path, sheet=sheet, header_row=header_row)
+        def work(progress, cancel):  # type: ignore[no-untyped-def]
+            return read_table(path, sheet=sheet, header_row=header_row, progress=progress, cancel=cancel)
 
         self.task = tasks.run_task(self, self.tr("Reading the file"), work,
                                    on_done=lambda table: self._loaded(text, table), on_error=self._failed)
@@ -185,7 +186,7 @@ class FilePage(QWizardPage):
         self.header_row.setValue(table.header_row)
         parts = [table.kind.upper()]
         if table.encoding:
-            parts.append(self.tr("text in {encoding}").format(encoding=encoding_label(table.encoding)))
+            parts.append(self.tr("text in {encoding}").format(encoding=describe_encoding(table)))
         if table.delimiter:
             parts.append({",": self.tr("columns split by commas"), ";": self.tr("columns split by semicolons"),
                           "\t": self.tr("columns split by tabs")}[table.delimiter])
@@ -310,6 +311,18 @@ class CheckPage(QWizardPage):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName(self.tr("Summary of the check"))
         layout.addWidget(self.summary)
+        self.names_label = QLabel(self.tr("The first names, as they will be saved:"))
+        layout.addWidget(self.names_label)
+        self.names = QTableWidget(0, 3)
+        self.names.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Given name(s)"), self.tr("Family name(s)")])
+        self.names.setAccessibleName(self.tr("The first names, as they will be saved"))
+        self.names.verticalHeader().hide()
+        self.names.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.names.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        line = self.names.fontMetrics().height() + 8
+        self.names.verticalHeader().setDefaultSectionSize(line)
+        self.names.setFixedHeight(line * (NAMES_SHOWN + 1) + 2 * self.names.frameWidth() + 2)
+        layout.addWidget(self.names)
         self.problems = QTableWidget(0, 3)
         self.problems.setHorizontalHeaderLabels([self.tr("Row"), self.tr("Field"), self.tr("Problem")])
         self.problems.setAccessibleName(self.tr("Problems by row"))
@@ -343,6 +356,7 @@ class CheckPage(QWizardPage):
         self.w.plan = None
         self.summary.setText(self.tr("Checking…"))
         self.problems.setRowCount(0)
+        self.names.setRowCount(0)
         table, mapping = self.w.table, self.w.mapping_page.mapping()
         db, chapter_id, source = self.w.page.ctx.db, self.w.chapter_id, self.w.path
 
@@ -365,6 +379,16 @@ class CheckPage(QWizardPage):
         self.summary.setText(self.tr("{rows} rows: {new} new people, {dup} already in the chapter, "
                                      "{bad} with problems.").format(
             rows=len(plan.rows), new=plan.new, dup=plan.duplicates, bad=plan.invalid))
+        names = plan.names(NAMES_SHOWN)
+        self.names.setRowCount(len(names))
+        for r, (row, given_names, family_names) in enumerate(names):
+            self.names.setItem(r, 0, _item(str(row)))
+            self.names.setItem(r, 1, _item(given_names))
+            self.names.setItem(r, 2, _item(family_names))
+        self.names.resizeColumnToContents(0)
+        self.names.resizeColumnToContents(1)
+        self.names.setVisible(bool(names))
+        self.names_label.setVisible(bool(names))
         problems = plan.problems
         self.problems.setRowCount(min(len(problems), SHOWN_PROBLEMS))
         for r, (row, field_name, message) in enumerate(problems[:SHOWN_PROBLEMS]):
@@ -373,6 +397,7 @@ class CheckPage(QWizardPage):
             self.problems.setItem(r, 2, _item(message))
         self.problems.resizeColumnToContents(0)
         self.problems.resizeColumnToContents(1)
+        self.problems.resizeRowsToContents()
         self.problems.setVisible(bool(problems))
         self.skip_invalid.setVisible(bool(problems))
         dup = plan.duplicates

@@ -45,8 +45,13 @@ FIELDS: tuple[Field, ...] = (
            "telefono", "celular", "movil", "numero de telefono", "tel")),
     Field("student_id", N_("Student id"),
           ("student id", "student number", "student no", "id number", "matricula",
-           "numero de cuenta", "no de cuenta", "num de cuenta", "carne", "carnet", "legajo",
-           "numero de estudiante", "codigo de estudiante", "expediente")),
+           "numero de matricula", "no de matricula", "n de matricula", "nro de matricula",
+           "numero de cuenta", "no de cuenta", "num de cuenta", "n de cuenta", "nro de cuenta",
+           "carne", "carnet", "carne estudiantil", "carne universitario", "numero de carne",
+           "no de carne", "legajo", "numero de legajo", "no de legajo", "n de legajo", "nro de legajo",
+           "codigo", "codigo de estudiante", "codigo del estudiante", "codigo de alumno",
+           "codigo del alumno", "codigo estudiantil", "codigo universitario", "codigo institucional",
+           "numero de estudiante", "expediente")),
     Field("affiliation", N_("Affiliation"),
           ("affiliation", "type", "afiliacion", "tipo", "vinculo", "relacion con la universidad")),
     Field("department", N_("Faculty or department"),
@@ -63,7 +68,9 @@ FIELDS: tuple[Field, ...] = (
           ("status", "membership status", "estado", "estatus", "situacion", "membresia")),
     Field("joined_on", N_("Joined on"),
           ("joined", "joined on", "join date", "member since", "date joined", "fecha de ingreso",
-           "ingreso", "fecha de alta", "alta", "miembro desde")),
+           "ingreso", "fecha de alta", "alta", "miembro desde",
+           # A sign-up form's answers (Google Forms, Microsoft Forms): when the person signed up.
+           "timestamp", "marca temporal", "marca de tiempo", "fecha y hora", "start time", "hora de inicio")),
     Field("left_on", N_("Left on"),
           ("left", "left on", "date left", "fecha de baja", "baja", "fecha de salida")),
     Field("do_not_disclose", N_("Do not disclose"),
@@ -94,10 +101,15 @@ for _field in FIELDS:
     _EXACT.setdefault(_norm(_field.label), _field.key)
 
 
+# Headers that start like a field's but name something else ("Código postal").
+_NOT_FIELDS = ("codigo postal", "codigo de area", "codigo del pais", "codigo de pais", "codigo de la carrera",
+               "codigo de carrera", "codigo de materia", "codigo de curso")
+
+
 def guess_field(header: str) -> str:
     """The field a header names, or "" when none is recognised."""
     norm = _norm(header)
-    if not norm:
+    if not norm or any(norm == n or norm.startswith(n + " ") for n in _NOT_FIELDS):
         return IGNORE
     if norm in _EXACT:
         return _EXACT[norm]

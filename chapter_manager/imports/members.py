@@ -29,7 +29,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -59,7 +59,8 @@ from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
 from ..text import email_key, fold
 from ..types import utcnow
 from .mapping import IGNORE, field_label
-from .reader import Table
+from .names import garbled, repaired, split_full_name
+from .reader import ImportCancelled, Table
 
 __all__ = [
     "DUPLICATE_CHOICES",
@@ -81,24 +82,54 @@ _STEP = 1000
 Progress = Callable[[float | None, str], None]
 
 
-class ImportCancelled(jobs.Cancelled):
-    def __init__(self) -> None:
-        super().__init__(_("Cancelled; nothing was imported."))
+# The validated person columns, in the order a planned row keeps them (as a tuple: a
+# plan of 200,000 rows stays near 100 MB).
+_VALUE_KEYS = ("given_names", "family_names", "preferred_name", "department", "programme", "pronouns",
+               "notes", "email", "phone", "student_id", "gender", "year_of_study", "affiliation",
+               "family_name_first", "do_not_disclose")
 
 
-@dataclass
 class PlannedRow:
-    row: int  # the file's row number
-    values: dict[str, Any]  # validated person columns
-    status: MembershipStatus | None
-    joined_on: dt.date | None
-    given: set[str]  # person columns the file gave a value for
-    problems: dict[str, str] = field(default_factory=dict)
-    existing_id: int | None = None
-    existing_name: str = ""
-    existing_by: str = ""  # "email" or "student_id"
-    same_as_row: int | None = None
-    left_on: dt.date | None = None
+    """One row of the file, checked: what will be saved, or the problems found."""
+
+    __slots__ = ("row", "_values", "status", "joined_on", "given", "problems", "existing_id",
+                 "existing_name", "existing_by", "same_as_row", "left_on")
+
+    def __init__(self, row: int, values: dict[str, Any], status: MembershipStatus | None,
+                 joined_on: dt.date | None, given: frozenset[str] | set[str],
+                 problems: dict[str, str] | None = None) -> None:
+        self.row = row  # the file's row number
+        self.values = values  # validated person columns
+        self.status = status
+        self.joined_on = joined_on
+        self.given = given  # person columns the file gave a value for
+        self.problems: dict[str, str] = problems if problems is not None else {}
+        self.existing_id: int | None = None
+        self.existing_name = ""
+        self.existing_by = ""  # "email" or "student_id"
+        self.same_as_row: int | None = None
+        self.left_on: dt.date | None = None
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            return {}
+        return dict(zip(_VALUE_KEYS, self._values, strict=True))
+
+    @values.setter
+    def values(self, values: dict[str, Any]) -> None:
+        self._values = tuple(values.get(k) for k in _VALUE_KEYS) if values else None
+
+    def value(self, key: str) -> Any:
+        return None if self._values is None else self._values[_VALUE_INDEX[key]]
+
+    def set_value(self, key: str, value: Any) -> None:
+        values = self.values
+        values[key] = value
+        self.values = values
+
+
+_VALUE_INDEX = {k: i for i, k in enumerate(_VALUE_KEYS)}
 
 
 @dataclass
@@ -116,6 +147,17 @@ class ImportPlan:
         for r in self.rows:
             for key, message in r.problems.items():
                 out.append((r.row, field_label(key) if key in _LABELLED else key, message))
+        return out
+
+    def names(self, limit: int = 10) -> list[tuple[int, str, str]]:
+        """(row, given names, family names) of the first rows, exactly as they will be saved."""
+        out = []
+        for r in self.rows:
+            if r.problems:
+                continue
+            out.append((r.row, r.value("given_names") or "", r.value("family_names") or ""))
+            if len(out) >= limit:
+                break
         return out
 
     @property
@@ -196,7 +238,6 @@ for _a in Affiliation:
     _AFFILIATION.setdefault(fold(_a.label), _a)
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})$")
 
 
 def _text(value: Any) -> str:
@@ -213,45 +254,94 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_date(value: Any) -> dt.date:
-    """A date from a cell: a real date, ISO text, or day/month/year (month/day when day > 12)."""
+_STAMP = re.compile(
+    r"""^(?P<a>\d{1,4})[/.-](?P<b>\d{1,2})[/.-](?P<c>\d{1,4})
+    (?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?
+       \s*(?P<ampm>[ap]\.?\s?m\.?)?
+       \s*(?P<tz>Z|(?:GMT|UTC)?\s*[+-]\d{1,2}(?::?\d{2})?|GMT|UTC)?)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _offset(text: str) -> dt.timezone:
+    m = re.search(r"([+-])(\d{1,2})(?::?(\d{2}))?$", text)
+    if m is None:
+        return dt.UTC  # "Z", "GMT", "UTC"
+    minutes = int(m[2]) * 60 + int(m[3] or 0)
+    if minutes > 14 * 60:
+        raise ValueError(text)
+    return dt.timezone(dt.timedelta(minutes=-minutes if m[1] == "-" else minutes))
+
+
+def _zone(name: str | None) -> dt.tzinfo | None:
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def parse_date(value: Any, zone: str | dt.tzinfo | None = None) -> dt.date:
+    """A date from a cell, on the chapter's calendar.
+
+    A real date; ISO text; day/month/year (month/day when the second number is over 12);
+    year/month/day; any of them with a time as spreadsheets and Google Forms write it
+    ("2026/08/10 9:14:02 AM GMT-5", "10/08/2026 09:14:02").  A moment with a time zone
+    or offset is moved into ``zone`` (the chapter's time zone) before its date is taken;
+    one without is already the chapter's local time.
+    """
+    tz = _zone(zone) if isinstance(zone, str) or zone is None else zone
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None and tz is not None:
+            value = value.astimezone(tz)
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = _text(value)
-    m = _ISO.match(text)
-    if m:
-        return dt.date(int(m[1]), int(m[2]), int(m[3]))
-    m = _DMY.match(text)
-    if m:
-        a, b, year = int(m[1]), int(m[2]), int(m[3])
-        if year < 100:
+    if "T" in text and _ISO.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return parse_date(moment, tz)
+    m = _STAMP.match(text)
+    if m is None:
+        raise ValueError(text)
+    a, b, c = m["a"], m["b"], m["c"]
+    if len(a) == 4:
+        year, month, day = int(a), int(b), int(c)
+    else:
+        x, y, year = int(a), int(b), int(c)
+        if len(c) <= 2:
             year += 2000 if year < 70 else 1900
-        day, month = (a, b) if a > 12 or b <= 12 else (b, a)
-        return dt.date(year, month, day)
-    raise ValueError(text)
-
-
-def _split_full_name(text: str) -> tuple[str, str]:
-    """"Núñez, José" → (José, Núñez); "José Núñez García" → (José, Núñez García)."""
-    if "," in text:
-        family, _sep, given = text.partition(",")
-        return given.strip(), family.strip()
-    parts = text.split()
-    if len(parts) <= 1:
-        return text, ""
-    if len(parts) >= 4:
-        return " ".join(parts[:2]), " ".join(parts[2:])
-    return parts[0], " ".join(parts[1:])
+        day, month = (x, y) if x > 12 or y <= 12 else (y, x)
+    date = dt.date(year, month, day)
+    if m["h"] is None or m["tz"] is None or tz is None:
+        return date
+    hour = int(m["h"])
+    if m["ampm"]:
+        if not 1 <= hour <= 12:
+            raise ValueError(text)
+        hour = hour % 12 + (12 if m["ampm"].lower().startswith("p") else 0)
+    moment = dt.datetime.combine(date, dt.time(hour, int(m["mi"]), int(m["s"] or 0)), _offset(m["tz"]))
+    return moment.astimezone(tz).date()
 
 
 def _country(db: Database, chapter_id: int) -> tuple[str, uuid.UUID]:
+    country, chapter_uuid, _zone_name = _chapter(db, chapter_id)
+    return country, chapter_uuid
+
+
+def _chapter(db: Database, chapter_id: int) -> tuple[str, uuid.UUID, str]:
     with db.read() as s:
         chapter = s.get(Chapter, chapter_id)
         if chapter is None:
             raise NotFound(_("There is no chapter with id {id}.").format(id=chapter_id))
-        return chapter.country, chapter.uuid
+        return chapter.country, chapter.uuid, chapter.timezone
 
 
 # --------------------------------------------------------------------------- plan
@@ -273,29 +363,32 @@ def plan_import(
     if not used & {"full_name", "given_names", "family_names"}:
         raise ValidationError({"map": _("Choose which column holds the names (a full name, or "
                                         "given and family names).")})
-    country, _uuid = _country(db, chapter_id)
+    country, _uuid, zone_name = _chapter(db, chapter_id)
+    zone = _zone(zone_name)
     columns: dict[str, list[int]] = {}
     for i, key in enumerate(mapping):
         if key:
             columns.setdefault(key, []).append(i)
     report = progress or (lambda _f, _m: None)
     planned: list[PlannedRow] = []
+    shared: dict[Any, Any] = {}
     total = max(1, len(table.rows))
-    for index, cells in enumerate(table.rows):
+    for index, cells in enumerate(table.rows.iterate(cancel)):
         if index % _STEP == 0:
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled()
             report(index / total * 0.8, _("Checking row {n:,} of {total:,}").format(n=index, total=total))
         if not any(_text(c) for c in cells):
             continue
-        planned.append(_plan_row(table.row_number(index), cells, columns, country))
+        planned.append(_plan_row(table.row_number(index), cells, columns, country, shared, zone))
     report(0.85, _("Looking for people already in the chapter…"))
     _find_duplicates(db, chapter_id, planned)
     report(1.0, _("Checked {n:,} rows").format(n=len(planned)))
     return ImportPlan(chapter_id, source, planned, mapping, list(table.headers))
 
 
-def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], country: str) -> PlannedRow:
+def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], country: str,
+              shared: dict[Any, Any] | None = None, zone: dt.tzinfo | None = None) -> PlannedRow:
     raw: dict[str, Any] = {}
     for key, idx in columns.items():
         if len(idx) == 1:
@@ -303,15 +396,24 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
         else:
             raw[key] = " ".join(t for t in (_text(cells[i]) for i in idx) if t)
     problems: dict[str, str] = {}
+    for key in _TEXT_FIELDS:
+        value = raw.get(key)
+        if isinstance(value, str) and not value.isascii():
+            bad = garbled(value)
+            if bad is not None:
+                problems[key] = _garbled_message(value, bad)
     data = PersonData()
     given: set[str] = set()
     if "full_name" in raw:
-        g, f = _split_full_name(_text(raw["full_name"]))
+        g, f, family_first = split_full_name(_text(raw["full_name"]))
         data.given_names, data.family_names = g, f
+        data.family_name_first = family_first
         if g:
             given.add("given_names")
         if f:
             given.add("family_names")
+        if family_first:
+            given.add("family_name_first")
     for key in ("given_names", "family_names", "preferred_name", "department", "programme",
                 "pronouns", "notes"):
         if key in raw and _text(raw[key]):
@@ -356,14 +458,14 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
     joined = None
     if "joined_on" in raw and _text(raw["joined_on"]):
         try:
-            joined = parse_date(raw["joined_on"])
+            joined = parse_date(raw["joined_on"], zone)
         except ValueError:
             problems["joined_on"] = _("“{value}” is not a date (use 2025-09-01 or 01/09/2025)."
                                       ).format(value=_text(raw["joined_on"])[:40])
     left = None
     if "left_on" in raw and _text(raw["left_on"]):
         try:
-            left = parse_date(raw["left_on"])
+            left = parse_date(raw["left_on"], zone)
         except ValueError:
             problems["left_on"] = _("“{value}” is not a date (use 2025-09-01 or 01/09/2025)."
                                     ).format(value=_text(raw["left_on"])[:40])
@@ -373,9 +475,36 @@ def _plan_row(number: int, cells: Sequence[Any], columns: dict[str, list[int]], 
     except ValidationError as error:
         for key, message in error.fields.items():
             problems.setdefault(key, message)
-    row = PlannedRow(number, values, status, joined, given, problems)
+    if shared is not None:
+        # Columns that repeat (names, programmes, dates...) share one object per value.
+        for key in _REPEATING:
+            value = values.get(key)
+            if value is not None:
+                values[key] = shared.setdefault(value, value)
+        joined = shared.setdefault(joined, joined) if joined is not None else None
+        left = shared.setdefault(left, left) if left is not None else None
+        frozen = frozenset(given)
+        given = shared.setdefault(frozen, frozen)
+    row = PlannedRow(number, values, status, joined, given, problems or None)
     row.left_on = left
     return row
+
+
+_TEXT_FIELDS = ("full_name", "given_names", "family_names", "preferred_name", "department", "programme",
+                "pronouns", "notes", "gender", "email")
+
+
+def _garbled_message(value: str, bad: str) -> str:
+    if bad == "\ufffd":
+        return _("“{value}” has characters that could not be read (�); correct them in the file, "
+                 "or save it as UTF-8 and import it again.").format(value=value[:60])
+    return _("“{value}” looks garbled: “{bad}” is how “{good}” shows when text is read in the wrong "
+             "encoding. Correct it in the file, or save the file as UTF-8 and import it again.").format(
+        value=value[:60], bad=bad, good=repaired(bad))
+
+
+_REPEATING = ("given_names", "family_names", "department", "programme", "pronouns", "gender",
+              "preferred_name")
 
 
 def _find_duplicates(db: Database, chapter_id: int, rows: list[PlannedRow]) -> None:
@@ -386,8 +515,8 @@ def _find_duplicates(db: Database, chapter_id: int, rows: list[PlannedRow]) -> N
     for r in rows:
         if r.problems:
             continue
-        key = email_key(r.values.get("email"))
-        sid = r.values.get("student_id")
+        key = email_key(r.value("email"))
+        sid = r.value("student_id")
         earlier = (seen_email.get(key) if key else None) or (seen_sid.get(sid) if sid else None)
         if earlier is not None:
             r.same_as_row = earlier
@@ -417,8 +546,8 @@ def _find_duplicates(db: Database, chapter_id: int, rows: list[PlannedRow]) -> N
     for r in rows:
         if r.problems:
             continue
-        key = email_key(r.values.get("email"))
-        sid = r.values.get("student_id")
+        key = email_key(r.value("email"))
+        sid = r.value("student_id")
         hit_e = by_email.get(key) if key else None
         hit_s = by_sid.get(sid) if sid else None
         if hit_e and hit_s and hit_e[0] != hit_s[0]:
@@ -467,10 +596,10 @@ def commit_import(
     dup_rows = [r for r in rows if r.existing_id is not None]
     if duplicates == "create":
         for r in dup_rows:
-            r.values = dict(r.values)
-            if r.existing_by == "email" or email_key(r.values.get("email")):
-                r.values["email"] = None
-            r.values["student_id"] = None if r.existing_by == "student_id" else r.values.get("student_id")
+            if r.existing_by == "email" or email_key(r.value("email")):
+                r.set_value("email", None)
+            if r.existing_by == "student_id":
+                r.set_value("student_id", None)
         new_rows += dup_rows
         dup_rows = []
     _country_code, chapter_uuid = _country(db, plan.chapter_id)
@@ -488,34 +617,41 @@ def commit_import(
             people_enc = RowEncoder.for_connection(conn, _people, _PEOPLE_COLS)
             member_enc = RowEncoder.for_connection(conn, _members, _MEMBER_COLS)
             device = db.device.id
-            people_rows = []
-            member_rows = []
-            for k, r in enumerate(new_rows):
-                if k % _STEP == 0:
-                    if cancel is not None and cancel.is_set():
-                        raise ImportCancelled()
-                    report(k / len(new_rows) * 0.7, _("Adding {n:,} of {total:,} people").format(
-                        n=k, total=len(new_rows)))
-                v = r.values
-                pid = first_id + k
-                pu = uuid.uuid4()
-                created_uuids.append(pu)
-                keys = person_keys(v["given_names"], v["family_names"], v["preferred_name"],
-                                   v["email"], v["student_id"], v["family_name_first"])
-                people_rows.append((
-                    pid, pu, device, first_seq + 2 * k, now, now, plan.chapter_id,
-                    v["given_names"], v["family_names"], v["family_name_first"], v["preferred_name"],
-                    v["email"], keys.email_key, v["phone"], v["student_id"], v["affiliation"],
-                    v["department"], v["programme"], v["year_of_study"], v["gender"], v["pronouns"],
-                    v["do_not_disclose"], v["notes"], keys.search_text, keys.name_key, keys.sort_key,
-                ))
-                member_rows.append((
-                    uuid.uuid4(), device, first_seq + 2 * k + 1, now, now, plan.chapter_id, pid,
-                    r.status or MembershipStatus.ACTIVE, r.joined_on, r.left_on,
-                ))
-            report(0.7, _("Saving {n:,} people…").format(n=len(new_rows)))
-            bulk_insert(conn, _people, _PEOPLE_COLS, people_enc.encode_rows(people_rows))
-            bulk_insert(conn, _members, _MEMBER_COLS, member_enc.encode_rows(member_rows))
+            total = len(new_rows)
+
+            # Rows are made as the writer takes them (generators): memory stays flat.
+            def people_rows() -> Any:
+                for k, r in enumerate(new_rows):
+                    if k % _STEP == 0:
+                        if cancel is not None and cancel.is_set():
+                            raise ImportCancelled()
+                        report(k / total * 0.6, _("Adding {n:,} of {total:,} people").format(n=k, total=total))
+                    v = r._values
+                    assert v is not None
+                    (given_names, family_names, preferred, department, programme, pronouns, notes, email,
+                     phone, student_id, gender, year, affiliation, family_first, private) = v
+                    pu = uuid.uuid4()
+                    created_uuids.append(pu)
+                    keys = person_keys(given_names, family_names, preferred, email, student_id, family_first)
+                    yield (
+                        first_id + k, pu, device, first_seq + 2 * k, now, now, plan.chapter_id,
+                        given_names, family_names, family_first, preferred, email, keys.email_key, phone,
+                        student_id, affiliation, department, programme, year, gender, pronouns, private,
+                        notes, keys.search_text, keys.name_key, keys.sort_key,
+                    )
+
+            def member_rows() -> Any:
+                for k, r in enumerate(new_rows):
+                    if k % _STEP == 0:
+                        if cancel is not None and cancel.is_set():
+                            raise ImportCancelled()
+                        report(0.6 + k / total * 0.2, _("Adding memberships: {n:,} of {total:,}").format(
+                            n=k, total=total))
+                    yield (uuid.uuid4(), device, first_seq + 2 * k + 1, now, now, plan.chapter_id, first_id + k,
+                           r.status or MembershipStatus.ACTIVE, r.joined_on, r.left_on)
+
+            bulk_insert(conn, _people, _PEOPLE_COLS, people_enc.encode_rows(people_rows()))
+            bulk_insert(conn, _members, _MEMBER_COLS, member_enc.encode_rows(member_rows()))
         updated = 0
         if duplicates == "update" and dup_rows:
             report(0.85, _("Updating {n:,} people…").format(n=len(dup_rows)))
@@ -547,8 +683,8 @@ def commit_import(
 
 
 def _drop_taken(conn: Any, chapter_id: int, rows: list[PlannedRow]) -> None:
-    emails = [email_key(r.values.get("email")) for r in rows if r.values.get("email")]
-    sids = [r.values.get("student_id") for r in rows if r.values.get("student_id")]
+    emails = [email_key(r.value("email")) for r in rows if r.value("email")]
+    sids = [r.value("student_id") for r in rows if r.value("student_id")]
     taken_e: set[str] = set()
     taken_s: set[str] = set()
     for k in range(0, len(emails), 500):
@@ -558,10 +694,10 @@ def _drop_taken(conn: Any, chapter_id: int, rows: list[PlannedRow]) -> None:
         taken_s |= set(conn.execute(select(Person.student_id).where(
             Person.chapter_id == chapter_id, Person.student_id.in_(sids[k:k + 500]))).scalars())
     for r in rows:
-        if r.values.get("email") and email_key(r.values["email"]) in taken_e:
-            r.values["email"] = None
-        if r.values.get("student_id") in taken_s:
-            r.values["student_id"] = None
+        if r.value("email") and email_key(r.value("email")) in taken_e:
+            r.set_value("email", None)
+        if r.value("student_id") in taken_s:
+            r.set_value("student_id", None)
 
 
 def _apply_updates(s: Any, chapter_id: int, rows: list[PlannedRow]) -> dict[str, dict[str, Any]]:
