@@ -40,6 +40,7 @@ from ..i18n import _
 from ..types import utcnow
 from . import schema
 from . import sqlite as sq
+from . import watch
 from .prepared import Prepared
 
 if TYPE_CHECKING:
@@ -68,6 +69,10 @@ class Database:
         self._writer = engine.execution_options(**{sq.WRITE_OPTION: True})
         self._closed = False
         self._lock = threading.Lock()
+        #: tells this handle's writes from others' in the change log (storage/watch.py)
+        self.change_token = watch.new_token()
+        if engine.dialect.name == "sqlite":
+            watch.record_changes(engine, self.change_token)
 
     # ------------------------------------------------------------------ facts
     @property
