@@ -3,14 +3,22 @@
 Screens never hold a Session: they call core services with ``ctx.db`` and get plain data
 back.  When they change something they call ``ctx.changed("people")`` (or "events",
 "forums", "pledges", "chapters", "all") so the other screens refresh what they show.
+
+Changes made elsewhere (another window, the command line, a kiosk on the same file) are
+noticed by polling ``storage.watch`` every ``POLL_MS`` on the GUI thread (a few
+microseconds when nothing changed) and arrive through the same ``data_changed(kind)``,
+with ``from_elsewhere`` True while they are emitted; this context's own writes are not
+reported back to it.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from chapter_manager.storage import Database
 
@@ -30,6 +38,8 @@ class AppContext(QObject):
     status_message = Signal(str)
 
     MAX_UNDO = 20
+    #: how often the database is asked whether someone else changed it
+    POLL_MS = 500
 
     def __init__(self, db: Database, settings: Settings, chapter_id: int | None = None):
         super().__init__()
@@ -37,6 +47,13 @@ class AppContext(QObject):
         self.settings = settings
         self.chapter_id: int | None = chapter_id
         self._undo: list[UndoStep] = []
+        #: True while a change made elsewhere is being announced through ``data_changed``
+        self.from_elsewhere = False
+        self._watch = None
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setInterval(self.POLL_MS)
+        self._watch_timer.timeout.connect(self.check_elsewhere)
+        self.follow_changes(True)
 
     # ------------------------------------------------------------ chapter
     def set_chapter(self, chapter_id: int | None) -> None:
@@ -67,6 +84,48 @@ class AppContext(QObject):
     # ------------------------------------------------------------ changes
     def changed(self, what: str) -> None:
         self.data_changed.emit(what)
+
+    def follow_changes(self, on: bool) -> None:
+        """Start (or stop) noticing changes made to the database elsewhere."""
+        from chapter_manager.storage.watch import open_watch
+
+        if on and self._watch is None:
+            try:
+                self._watch = open_watch(self.db)
+            except sqlite3.Error as error:  # the app works on; it only stops following others
+                logging.getLogger(__name__).warning("cannot watch %s: %s", self.db.location, error)
+            if self._watch is not None:
+                self._watch_timer.start()
+        elif not on:
+            self._watch_timer.stop()
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+
+    def check_elsewhere(self) -> frozenset[str]:
+        """Look now for changes made elsewhere; announce and return their kinds."""
+        if self._watch is None:
+            return frozenset()
+        try:
+            change = self._watch.poll()
+        except sqlite3.Error as error:  # the file is busy or gone: try again at the next tick
+            logging.getLogger(__name__).info("watching %s: %s", self.db.location, error)
+            return frozenset()
+        if change is None:
+            return frozenset()
+        kinds = ["all"] if change.everything else sorted(change.kinds)
+        self.from_elsewhere = True
+        try:
+            for kind in kinds:
+                self.data_changed.emit(kind)
+        finally:
+            self.from_elsewhere = False
+        return change.kinds
+
+    def close(self) -> None:
+        """Stop watching and close the database (the window on it is going away)."""
+        self.follow_changes(False)
+        self.db.close()
 
     # ------------------------------------------------------------ undo
     def push_undo(self, text: str, undo: Callable[[], object]) -> None:
