@@ -131,3 +131,51 @@ def test_the_chapter_list_follows_a_chapter_added_elsewhere(window, other, qtbot
     create_chapter(other, ChapterData(name="HeForShe Sciences Po", university="Sciences Po", city="Paris",
                                       country="FR", timezone="Europe/Paris"))
     qtbot.waitUntil(lambda: window.chapter_combo.count() == 2, timeout=NOTICE_MS)
+
+
+def test_an_event_page_follows_a_check_in_elsewhere_keeping_what_is_typed(demo_window, other, qtbot):
+    from chapter_manager.services import events
+    from chapter_manager.services.browse import PeopleQuery, person_ids
+
+    ctx = demo_window.ctx
+    page = demo_window.show_page("events")
+    event = events.list_events(ctx.db, ctx.chapter_id)[0]
+    page.open_event(event.id)
+    detail = page.detail
+    came = {a.person_id for a in events.list_attendance(ctx.db, event.id)}
+    newcomer = next(i for i in person_ids(ctx.db, ctx.chapter_id, PeopleQuery()) if i not in came)
+    detail.walk_given.edit.setText("Half")  # a walk-in being typed
+    detail.headcount.setValue(321)  # a headcount typed, not saved
+    if detail.attendees_model.rowCount():
+        detail.attendees.selectRow(0)
+    selected = [detail.attendees_model.id_at(i.row()) for i in detail.attendees.selectionModel().selectedRows()]
+    before = detail.attendees_model.rowCount()
+
+    events.check_in(other, event.id, newcomer)
+    qtbot.waitUntil(lambda: detail.attendees_model.rowCount() == before + 1, timeout=NOTICE_MS)
+    assert detail.walk_given.edit.text() == "Half"
+    assert detail.headcount.value() == 321
+    assert [detail.attendees_model.id_at(i.row())
+            for i in detail.attendees.selectionModel().selectedRows()] == selected
+
+
+def test_pledges_page_keeps_its_selection_and_filters(demo_window, other, qtbot):
+    from chapter_manager.services.pledges import PledgeData, sign_up
+
+    ctx = demo_window.ctx
+    page = demo_window.show_page("pledges")
+    qtbot.waitUntil(lambda: not page.loading and page.model.rowCount() > 100)
+    page.table.verticalScrollBar().setValue(40)
+    selection = page.table.selectionModel()
+    for row in (45, 47):
+        selection.select(page.model.index(row, 0),
+                         QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
+    chosen = page.selected_ids()
+    top = page.model.id_at(page.table.rowAt(0))
+    before = page.model.rowCount()
+
+    sign_up(other, ctx.chapter_id, PersonData(given_names="Nadia", family_names="Okafor",
+                                              email="nadia@example.org"), PledgeData())
+    qtbot.waitUntil(lambda: not page.loading and page.model.rowCount() == before + 1, timeout=NOTICE_MS)
+    assert page.selected_ids() == chosen
+    assert page.model.id_at(page.table.rowAt(0)) == top

@@ -35,6 +35,7 @@ from ..event_detail import EventDetail, zone_abbreviation
 from ..event_editor import EventDialog
 from ..forms import EnumCombo, fmt_date, fmt_datetime, fmt_int
 from ..tablemodel import Column, RowsTableModel
+from ..viewstate import restore_view, save_view
 from .base import Page
 
 ALL = "all"
@@ -243,8 +244,11 @@ class EventsPage(Page):
                 except NotFound:
                     self.show_list()
             return
+        view = save_view(self.table) if self.model.rowCount() else None
         self._fill_terms()
         self.reload_list()
+        if view is not None:
+            restore_view(self.table, view)
 
     def new_item(self) -> None:
         dialog = EventDialog(self.ctx, None, self)
