@@ -10,7 +10,7 @@ import datetime as dt
 import importlib
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -56,6 +56,11 @@ def page_title(title: str) -> str:
 
 
 class MainWindow(QMainWindow):
+    #: the window now shows another database (File ▸ Open, New, Restore)
+    database_switched = Signal()
+    #: the window became the active one
+    activated = Signal()
+
     def __init__(self, ctx: AppContext, settings: Settings):
         super().__init__()
         self.settings = settings
@@ -137,6 +142,8 @@ class MainWindow(QMainWindow):
         self._action(tr("&Open database…"), self.open_database, QKeySequence.StandardKey.Open, file)
         self.recent_menu = file.addMenu(tr("Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.new_window_action = self._action(tr("New &window"), self.new_window, None, file)
+        self.new_window_action.setToolTip(tr("A second window on the same database"))
         file.addSeparator()
         self._action(tr("New &chapter…"), self.new_chapter, None, file)
         self.edit_chapter_action = self._action(tr("Chapter &details…"), self.edit_chapter, None, file)
@@ -196,17 +203,22 @@ class MainWindow(QMainWindow):
     def set_context(self, ctx: AppContext) -> None:
         """Switch to another database: every screen is rebuilt on it."""
         old = self.ctx
-        tasks.shutdown()
+        if self._other_windows():
+            for task in tasks.owned_by(self):  # the other windows' work goes on
+                task.cancel_event.set()
+        else:
+            tasks.shutdown()
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
         self.ctx = ctx
         self._connect_context()
-        old.db.close()
+        old.close()
         old.deleteLater()
         current = self.nav.currentRow()
         self._show_row(current if current >= 0 else 0)
+        self.database_switched.emit()
 
     @Slot(str)
     def _data_changed(self, what: str) -> None:
@@ -378,6 +390,24 @@ class MainWindow(QMainWindow):
             return
         self._switch_to(Path(name), False)
 
+    @Slot()
+    def new_window(self) -> MainWindow | None:
+        """File ▸ New window: a second window on this database, in this process."""
+        from .app import open_another_window
+
+        return open_another_window(self)
+
+    def _other_windows(self) -> list[MainWindow]:
+        from .instance import windows
+
+        registry = windows()
+        return registry.others(self) if self in registry.windows else []
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.activated.emit()
+        super().changeEvent(event)
+
     # ------------------------------------------------------------------ chapters
     @Slot()
     def new_chapter(self) -> None:
@@ -540,8 +570,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Work the user started (with a progress dialog) is worth asking about; quiet work
-        # such as the automatic backup is waited for by tasks.shutdown() below.
-        running = [t for t in tasks.running_tasks() if t.title and t.shows_progress]
+        # such as the automatic backup is waited for by tasks.shutdown() below.  With other
+        # windows open, only this window's work is asked about and stopped.
+        others = self._other_windows()
+        mine = tasks.owned_by(self) if others else tasks.running_tasks()
+        running = [t for t in mine if t.title and t.shows_progress]
         if running:
             answer = QMessageBox.question(
                 self, tr("Work in progress"),
@@ -552,9 +585,18 @@ class MainWindow(QMainWindow):
                 return
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.sync()
-        tasks.shutdown()
+        if others:
+            for task in mine:
+                task.cancel_event.set()
+        else:
+            tasks.shutdown()
         for page in self.pages.values():
             closer = getattr(page, "shutdown", None)
             if closer is not None:
                 closer()
+        self.ctx.follow_changes(False)
+        if others:
+            from .instance import windows
+
+            windows().remove(self)
         event.accept()  # the app quits when its last window closes

@@ -262,6 +262,18 @@ def running_tasks() -> list[Task]:
     return list(_RUNNING)
 
 
+def owned_by(owner: QObject) -> list[Task]:
+    """The running tasks whose parent is ``owner`` or inside it (a window's own work)."""
+    found = []
+    for task in list(_RUNNING):
+        parent = task.parent()
+        while parent is not None and parent is not owner:
+            parent = parent.parent()
+        if parent is owner:
+            found.append(task)
+    return found
+
+
 def shutdown(timeout_ms: int = 10_000) -> bool:
     """Cancel every task and wait for the workers (call before the app exits)."""
     for task in list(_RUNNING):
