@@ -93,7 +93,8 @@ class AppContext(QObject):
             try:
                 self._watch = open_watch(self.db)
             except sqlite3.Error as error:  # the app works on; it only stops following others
-                logging.getLogger(__name__).warning("cannot watch %s: %s", self.db.location, error)
+                log = logging.getLogger(__name__)
+                log.warning("cannot watch %s: %s", self.db.location, error)  # untranslated: a log line
             if self._watch is not None:
                 self._watch_timer.start()
         elif not on:
