@@ -179,3 +179,18 @@ def test_pledges_page_keeps_its_selection_and_filters(demo_window, other, qtbot)
     qtbot.waitUntil(lambda: not page.loading and page.model.rowCount() == before + 1, timeout=NOTICE_MS)
     assert page.selected_ids() == chosen
     assert page.model.id_at(page.table.rowAt(0)) == top
+
+
+def test_the_dashboard_follows_a_pledge_made_elsewhere_in_place(demo_window, other, qtbot):
+    from chapter_manager.services.pledges import PledgeData, sign_up
+
+    page = demo_window.show_page("dashboard")
+    qtbot.waitUntil(lambda: page.data is not None and not page.status.isVisible())
+    before = page.data.pledges_total
+    shown = []
+    original = page.status.show
+    page.status.show = lambda: (shown.append(1), original())  # type: ignore[method-assign]
+    sign_up(other, demo_window.ctx.chapter_id, PersonData(given_names="Nadia", family_names="Okafor",
+                                                          email="nadia@example.org"), PledgeData())
+    qtbot.waitUntil(lambda: page.data.pledges_total == before + 1, timeout=NOTICE_MS)
+    assert shown == []  # no "Loading…" flashing while the numbers change in place

@@ -27,6 +27,8 @@ class Page(QWidget):
         self.ctx = ctx
         self._stale = True
         self._elsewhere_pending = False
+        #: True while ``refresh()`` runs for a change made elsewhere (no "Loading…" needed)
+        self.following = False
         ctx.data_changed.connect(self._on_data_changed)
         ctx.chapter_changed.connect(self._on_chapter_changed)
 
@@ -122,7 +124,11 @@ class Page(QWidget):
         self._elsewhere_pending = False
         if self._stale and self.isVisible():
             self._stale = False
-            self.refresh()
+            self.following = True
+            try:
+                self.refresh()
+            finally:
+                self.following = False
 
     def _on_chapter_changed(self, _chapter_id: int) -> None:
         self._mark_stale()
