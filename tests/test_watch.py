@@ -161,3 +161,23 @@ def test_a_watch_on_a_path_works_without_a_database_object(db, other, chapter):
         assert change is not None and "people" in change.kinds
     finally:
         w.close()
+
+
+def test_the_log_stays_short_and_a_damaged_one_starts_again(db, watch, other, chapter):
+    from chapter_manager.storage.watch import CHANGES_KEY, parse_log
+
+    for n in range(LOG_LENGTH + 10):
+        create_person(other, chapter.id, PersonData(given_names=f"P{n}", family_names="X"))
+    with db.raw_sqlite() as raw:
+        value = raw.execute("SELECT value FROM settings WHERE key = ?", (CHANGES_KEY,)).fetchone()[0]
+    state = parse_log(value)
+    assert len(state.entries) == LOG_LENGTH and state.entries[-1][0] == state.seq
+    watch.poll()
+    raw = sqlite3.connect(db.path)
+    raw.execute("UPDATE settings SET value = 'garbage' WHERE key = ?", (CHANGES_KEY,))
+    raw.commit()
+    raw.close()
+    assert watch.poll().everything
+    create_person(other, chapter.id, PersonData(given_names="After", family_names="Damage"))
+    change = watch.poll()  # the log starts again at 1, right after the damage seen above
+    assert change is not None and not change.everything and "people" in change.kinds

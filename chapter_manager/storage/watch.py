@@ -7,7 +7,7 @@ Two halves, both without Qt:
   opens): each write transaction notes which tables its statements wrote (the target of
   each ``INSERT``/``UPDATE``/``DELETE``, plus the tables a delete cascades into) and, in
   the same transaction just before it commits, appends one entry to a short change log
-  kept in the ``settings`` row ``changes``: a sequence number, the kinds of data written
+  kept in the ``settings`` row ``changes`` (one line of text): a sequence number, the kinds of data written
   (``people``, ``events``, ``forums``, ``pledges``, ``chapters``, ``activity``) and the
   writer's token (random, one per :class:`~.database.Database` handle).  One row read by
   primary key and one upsert: tens of microseconds, whatever the size of the file.
@@ -27,7 +27,6 @@ writes) and reload everything when it moves.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import sqlite3
@@ -196,35 +195,51 @@ class LogState:
     entries: tuple[tuple[int, int, int], ...]  # (seq, kinds mask, writer token), oldest first
 
 
+# The log is one line of text: "1 SEQ S:M:T S:M:T ..." (format 1, the newest sequence
+# number, then up to LOG_LENGTH entries, oldest first).  Writers split and join it
+# without parsing the entries (a few microseconds); only watchers read them.
+_FORMAT = "1"
+
+
 def parse_log(value: str | None) -> LogState:
-    if not value:
-        return LogState(0, ())
+    parts = (value or "").split(" ")
+    if len(parts) < 2 or parts[0] != _FORMAT:
+        return LogState(0, ())  # none yet, or unreadable: watchers reload everything once
     try:
-        data = json.loads(value)
-        entries = tuple((int(s), int(m), int(t)) for s, m, t in data["log"])
-        return LogState(int(data["seq"]), entries)
-    except (ValueError, KeyError, TypeError):
-        return LogState(0, ())  # unreadable: start again (watchers reload everything once)
+        entries = tuple(
+            (int(s), int(m), int(t)) for s, m, t in (part.split(":") for part in parts[2:])
+        )
+        return LogState(int(parts[1]), entries)
+    except ValueError:
+        return LogState(0, ())
+
+
+def _read_value(raw: sqlite3.Connection) -> str | None:
+    row = raw.execute("SELECT value FROM settings WHERE key = ?", (CHANGES_KEY,)).fetchone()
+    return row[0] if row else None
 
 
 def _read_log(raw: sqlite3.Connection) -> LogState:
-    row = raw.execute("SELECT value FROM settings WHERE key = ?", (CHANGES_KEY,)).fetchone()
-    return parse_log(row[0] if row else None)
+    return parse_log(_read_value(raw))
 
 
 def append_entry(raw: sqlite3.Connection, mask: int, token: int) -> None:
     """Append (next seq, mask, token) to the log, inside the caller's write transaction."""
     try:
-        state = _read_log(raw)
+        value = _read_value(raw)
     except sqlite3.OperationalError:  # no settings table: a file being created
         return
-    seq = state.seq + 1
-    entries = [*state.entries[-(LOG_LENGTH - 1):], (seq, mask, token)]
-    value = json.dumps({"seq": seq, "log": entries}, separators=(",", ":"))
+    parts = (value or "").split(" ")
+    try:
+        seq = int(parts[1]) + 1 if len(parts) >= 2 and parts[0] == _FORMAT else 1
+    except ValueError:
+        seq, parts = 1, []
+    kept = parts[2:][-(LOG_LENGTH - 1):] if seq > 1 else []
+    line = " ".join([_FORMAT, str(seq), *kept, f"{seq}:{mask}:{token}"])
     raw.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (CHANGES_KEY, value),
+        (CHANGES_KEY, line),
     )
 
 
