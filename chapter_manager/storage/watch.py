@@ -273,7 +273,7 @@ class ChangeWatch:
             f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
             check_same_thread=False,
         )
-        self._conn.execute("PRAGMA busy_timeout = 1000")
+        self._conn.execute("PRAGMA busy_timeout = 100")  # never hold the GUI long: next tick
         self._version, state = self._snapshot()
         self._seq = state.seq
 
