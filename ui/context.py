@@ -6,7 +6,7 @@ back.  When they change something they call ``ctx.changed("people")`` (or "event
 
 Changes made elsewhere (another window, the command line, a kiosk on the same file) are
 noticed by polling ``storage.watch`` every ``POLL_MS`` on the GUI thread (a few
-microseconds when nothing changed) and arrive through the same ``data_changed(kind)``,
+microseconds when nothing changed) while a main window shows this context and arrive through the same ``data_changed(kind)``,
 with ``from_elsewhere`` True while they are emitted; this context's own writes are not
 reported back to it.
 """
@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimerEvent, Signal
 
 from chapter_manager.storage import Database
 
@@ -50,10 +50,10 @@ class AppContext(QObject):
         #: True while a change made elsewhere is being announced through ``data_changed``
         self.from_elsewhere = False
         self._watch = None
-        self._watch_timer = QTimer(self)
-        self._watch_timer.setInterval(self.POLL_MS)
-        self._watch_timer.timeout.connect(self.check_elsewhere)
-        self.follow_changes(True)
+        # A timer of the object itself (timerEvent), not a QTimer child connected to a
+        # method: that would be a reference cycle through Qt, which the garbage collector
+        # may tear down in an order the binding does not survive.
+        self._watch_timer = 0
 
     # ------------------------------------------------------------ chapter
     def set_chapter(self, chapter_id: int | None) -> None:
@@ -86,7 +86,11 @@ class AppContext(QObject):
         self.data_changed.emit(what)
 
     def follow_changes(self, on: bool) -> None:
-        """Start (or stop) noticing changes made to the database elsewhere."""
+        """Start (or stop) noticing changes made to the database elsewhere.
+
+        The main window showing this context turns it on, and off when it closes or
+        moves to another database (:meth:`close`).
+        """
         from chapter_manager.storage.watch import open_watch
 
         if on and self._watch is None:
@@ -96,16 +100,27 @@ class AppContext(QObject):
                 log = logging.getLogger(__name__)
                 log.warning("cannot watch %s: %s", self.db.location, error)  # untranslated: a log line
             if self._watch is not None:
-                self._watch_timer.start()
+                self._watch_timer = self.startTimer(self.POLL_MS)
         elif not on:
-            self._watch_timer.stop()
+            if self._watch_timer:
+                self.killTimer(self._watch_timer)
+                self._watch_timer = 0
             if self._watch is not None:
                 self._watch.close()
                 self._watch = None
 
+    def timerEvent(self, event: QTimerEvent) -> None:  # noqa: N802
+        if event.timerId() == self._watch_timer:
+            self.check_elsewhere()
+        else:
+            super().timerEvent(event)
+
     def check_elsewhere(self) -> frozenset[str]:
         """Look now for changes made elsewhere; announce and return their kinds."""
         if self._watch is None:
+            return frozenset()
+        if self.db.closed:  # the window on it has gone: nothing to follow any more
+            self.follow_changes(False)
             return frozenset()
         try:
             change = self._watch.poll()

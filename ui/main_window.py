@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         ctx.undo_changed.connect(self._update_undo)
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         ctx.data_changed.connect(self._data_changed)
+        ctx.follow_changes(True)  # changes made elsewhere come in as data_changed too
         self._fill_chapters()
         self._update_status()
         if ctx.db.path is not None:

@@ -38,9 +38,8 @@ from ..errors import (
 )
 from ..i18n import _
 from ..types import utcnow
-from . import schema
+from . import schema, watch
 from . import sqlite as sq
-from . import watch
 from .prepared import Prepared
 
 if TYPE_CHECKING:
@@ -201,6 +200,10 @@ class Database:
             return []
         with self.raw_sqlite() as conn:
             return sq.integrity_problems(conn, quick=quick)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         if self._closed:

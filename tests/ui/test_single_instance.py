@@ -149,7 +149,7 @@ def test_file_new_window_opens_a_second_window_that_follows_the_first(window, qt
     # Closing the second window leaves the first working; its database handle is closed.
     second.close()
     assert registry.windows == [window]
-    qtbot.waitUntil(lambda: second.ctx.db._closed, timeout=5000)
+    qtbot.waitUntil(lambda: second.ctx.db.closed, timeout=5000)
     first_ctx = window.ctx
     other = people.create_person(first_ctx.db, first_ctx.chapter_id, PersonData(given_names="Bo", family_names="Li"))
     members.set_membership(first_ctx.db, other.id, MembershipStatus.ACTIVE)
