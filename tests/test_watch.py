@@ -181,3 +181,38 @@ def test_the_log_stays_short_and_a_damaged_one_starts_again(db, watch, other, ch
     create_person(other, chapter.id, PersonData(given_names="After", family_names="Damage"))
     change = watch.poll()  # the log starts again at 1, right after the damage seen above
     assert change is not None and not change.everything and "people" in change.kinds
+
+
+def test_the_command_line_demo_is_everything(db, watch, chapter, capsys):
+    from chapter_manager import cli
+
+    assert cli.main(["--db", str(db.path), "demo", "--members", "20", "--events", "2", "--forums", "1",
+                     "--pledges", "20"]) == 0
+    change = watch.poll()
+    assert change is not None and change.kinds == ALL
+
+
+def test_a_merge_of_a_pack_by_the_command_line_is_people_pledges_and_events(tmp_path, capsys):
+    import shutil
+
+    from merging import copy_db, laptop, make_main, pack_of, signup
+
+    from chapter_manager import cli
+
+    main = make_main(tmp_path / "main.db")
+    main.close()
+    template = tmp_path / "template.db"
+    shutil.copyfile(tmp_path / "main.db", template)
+    kiosk = copy_db(template, tmp_path / "kiosk.db", laptop(1))
+    signup(kiosk, given="Ana", family="López", email="ana@example.org")
+    pack = pack_of(kiosk, tmp_path / "signups.cmpack")
+    kiosk.close()
+    window = open_database(tmp_path / "main.db")
+    try:
+        w = open_watch(window)
+        assert cli.main(["--db", str(tmp_path / "main.db"), "merge", str(pack)]) == 0
+        change = w.poll()
+        assert change is not None and {"people", "pledges", "events"} <= change.kinds
+        w.close()
+    finally:
+        window.close()
