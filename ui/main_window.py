@@ -407,6 +407,7 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.activated.emit()
+            self.ctx.check_elsewhere()  # back from a terminal or another window: fresh at once
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ chapters
