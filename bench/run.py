@@ -5,6 +5,7 @@
     python bench/run.py --only kiosk search
     python bench/run.py --only roster import   # Excel roster and spreadsheet import (bench/excel.py)
     python bench/run.py --only gui-import      # the window's responsiveness during a CSV import
+    python bench/run.py --only live    # an open window showing a change made elsewhere (bench/live.py)
 
 Prints a Markdown table and writes bench/out/results.json.  Figures go to
 docs/PERFORMANCE.md by hand, with the machine they were measured on.
@@ -720,6 +721,23 @@ def bench_gui_import(n: int) -> None:
            f"10 ms QTimer; p99 gap {during['p99_ms']:.1f} ms over {during['ticks']:,} ticks; import "
            f"(read, check, commit on the worker pool) {data['import_s']:.1f} s, {data['created']:,} people; "
            f"baseline: the idle window's longest gap; gaps over 100 ms (ms, phase): {during['over_100ms']}")
+def bench_live(path: Path, tries: int) -> None:
+    """An open Members screen showing a member added by another handle (bench/live.py), in a
+    fresh process, on a copy of ``path``."""
+    print(f"live on {path.name}", flush=True)
+    env = os.environ.copy()
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    done = subprocess.run([sys.executable, str(HERE / "live.py"), str(path), str(tries)], capture_output=True,
+                          text=True, env=env, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    record("live: a change elsewhere shown on the open Members screen (median)", m["shown_median_s"], None, "s",
+           "< 2 s", f"p90 {m['shown_p90_s']:.2f} s, slowest {m['shown_max_s']:.2f} s; {m['rows']:,} members; "
+           f"polled every {m['poll_ms']} ms; {tries} tries")
+    if m["noticed_median_s"] is not None:
+        record("live: a change elsewhere noticed (median)", m["noticed_median_s"], None, "s", "(context)",
+               f"p90 {m['noticed_p90_s']:.2f} s")
 
 
 def bench_report(path: Path) -> None:
@@ -785,11 +803,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*",
                         choices=["bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster", "import",
-                                 "gui-import"])
+                                 "gui-import", "live"])
     parser.add_argument("--no-big", action="store_true", help="kiosk: skip the copy of the big database")
     args = parser.parse_args()
     only = set(args.only or ["bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster", "import",
-                             "gui-import"])
+                             "gui-import", "live"])
     members, pledges = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
     info = machine()
     print("machine:", json.dumps(info), flush=True)
@@ -819,6 +837,8 @@ def main() -> None:
             excel.bench_roster(big_database(members, members), record, DATA / "excel")
         if "import" in only:
             excel.bench_import(10_000 if args.quick else 100_000, record, DATA / "excel")
+    if "live" in only:
+        bench_live(big_database(members, pledges), 20)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps({"machine": info, "results": RESULTS}, indent=2))
     print("\n| benchmark | ours | baseline | unit | target | note |\n|---|---|---|---|---|---|")

@@ -698,7 +698,8 @@ def test_a_disk_that_refuses_a_write_loses_only_that_transaction(tmp_path: Path)
     assert str(path) in result.stdout
     assert "nothing was saved" in result.stdout.lower()
     with open_database(path) as db:
-        assert count_settings(db) == 10 + 2  # the rows, database_id, created_by_version
+        # the rows, database_id, created_by_version, the change log (storage/watch.py)
+        assert count_settings(db) == 10 + 3
         assert db.integrity_problems() == []
 
 

@@ -10,7 +10,7 @@ import gc
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QPoint, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from .settings import APPLICATION, ORGANIZATION
@@ -70,8 +70,26 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def database_path(db_path: str | None) -> Path | None:
+    """The file ``chapter-manager [--db PATH]`` opens (None for a URL)."""
+    if db_path is not None and "://" in db_path:
+        return None
+    from chapter_manager import paths
+
+    return Path(db_path).expanduser().absolute() if db_path else paths.default_database()
+
+
 def run_gui(db_path: str | None) -> int:
-    """Open the main window on ``db_path`` (None: the default database) and run the app."""
+    """Open the main window on ``db_path`` (None: the default database) and run the app.
+
+    When an app of this user already has that file open, its window is brought forward
+    instead and this process ends (0).
+    """
+    from .instance import HANDED_OVER, hand_over
+
+    target = database_path(db_path)
+    if target is not None and target.exists() and hand_over(target) == HANDED_OVER:
+        return 0
     app = make_application()
     from .errors import install_excepthook
 
@@ -111,9 +129,47 @@ def open_main_window(path: Path | None, *, create: bool | None = None):  # type:
         return None
     ctx = AppContext(db, settings)
     window = MainWindow(ctx, settings)
+    from .instance import windows
+
+    windows().add(window)  # listens for apps started on the same file from now on
     window.show()
     keep_for_good()
     if ctx.chapter_id is None:
         window.new_chapter()
     window.backup_in_background()
+    return window
+
+
+def open_another_window(beside):  # type: ignore[no-untyped-def]
+    """File ▸ New window: a second main window on ``beside``'s database, in this process.
+
+    It has its own database handle, so each window sees the other's changes as made
+    elsewhere (``storage.watch``) and follows them.  Returns the window, or None.
+    """
+    from chapter_manager.errors import ChapterError
+    from chapter_manager.storage import open_database
+
+    from .context import AppContext
+    from .errors import show_error
+    from .i18n import tr
+    from .instance import windows
+    from .main_window import MainWindow
+
+    source = beside.ctx.db
+    try:
+        db = open_database(source.path if source.path is not None else source.location, create=False)
+    except ChapterError as error:
+        show_error(beside, error, tr("Could not open a new window"))
+        return None
+    registry = windows()
+    registry.add(beside)
+    ctx = AppContext(db, beside.settings, beside.ctx.chapter_id)
+    window = MainWindow(ctx, beside.settings)
+    registry.add(window)
+    window.resize(beside.size())
+    window.move(beside.pos() + QPoint(32, 32))
+    window.nav.setCurrentRow(beside.nav.currentRow())
+    window.show()
+    window.raise_()
+    window.activateWindow()
     return window

@@ -46,6 +46,7 @@ from .event_editor import date_time_edit, set_wall_clock, wall_clock
 from .forms import ERROR_STYLE, FieldForm, fmt_datetime, fmt_int, fmt_time
 from .i18n import tr
 from .tablemodel import Column, RowsTableModel
+from .viewstate import restore_view, save_view
 from .widgets.person_picker import PersonPicker
 
 #: pledges listed on an event's page (the count and the progress always cover them all)
@@ -251,6 +252,8 @@ class EventDetail(QWidget):
         self.progress = None
         self._attendees: list = []
         self._just_checked: int | None = None
+        #: the headcount last read from the database (to tell one being typed)
+        self._headcount_shown: int | None = None
         #: True while this page tells the others about its own change (it is up to date)
         self.notifying = False
 
@@ -535,6 +538,7 @@ class EventDetail(QWidget):
         """Show event ``event_id`` (clears what was typed for another event)."""
         if event_id != self.event_id:
             self.event_id = event_id
+            self._headcount_shown = None
             self.picker.reset()
             for field in self.walk_fields.values():
                 field.edit.clear()
@@ -555,10 +559,16 @@ class EventDetail(QWidget):
         self.progress = event_progress(self.ctx.db, view.id)
         self._attendees = list_attendance(self.ctx.db, view.id)
         pledges = list_pledges(self.ctx.db, view.chapter_id, event_id=view.id, limit=PLEDGE_ROWS)
-        self._show_event(view)
+        # The same event read again (a change here or elsewhere): keep what is selected,
+        # where the lists are scrolled and a headcount being typed.
+        kept = [(table, save_view(table)) for table in (self.attendees, self.pledges)
+                if table.model().rowCount()]
+        self._show_event(view, keep_typed=True)
         self._show_attendees()
         self.pledges_model.set_rows(pledges)
         fit_columns(self.pledges, self.pledges_model)
+        for table, state in kept:
+            restore_view(table, state)
         self._show_progress()
         total = self.progress.pledges
         self.pledges_note.setVisible(total > len(pledges))
@@ -570,13 +580,18 @@ class EventDetail(QWidget):
         from chapter_manager.services.events import get_event
 
         if self.event_id is not None:
-            self._show_event(get_event(self.ctx.db, self.event_id))
+            self._show_event(get_event(self.ctx.db, self.event_id), keep_typed=True)
 
-    def _show_event(self, view) -> None:  # type: ignore[no-untyped-def]
+    def _show_event(self, view, *, keep_typed: bool = False) -> None:  # type: ignore[no-untyped-def]
+        """Show the event's row; ``keep_typed``: leave a headcount typed and not saved yet."""
         self.view = view
         self._show_header(view)
         self.attendance_count.setText(self._attendance_text(view))
-        self.headcount.setValue(view.headcount or 0)
+        typed = (keep_typed and self._headcount_shown is not None
+                 and self.headcount.value() != self._headcount_shown)
+        if not typed:
+            self.headcount.setValue(view.headcount or 0)
+        self._headcount_shown = view.headcount or 0
 
     def _show_attendees(self, select: int | None = None) -> None:
         self.attendees_model.set_rows(self._attendees)

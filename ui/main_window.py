@@ -10,7 +10,7 @@ import datetime as dt
 import importlib
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -56,6 +56,11 @@ def page_title(title: str) -> str:
 
 
 class MainWindow(QMainWindow):
+    #: the window now shows another database (File ▸ Open, New, Restore)
+    database_switched = Signal()
+    #: the window became the active one
+    activated = Signal()
+
     def __init__(self, ctx: AppContext, settings: Settings):
         super().__init__()
         self.settings = settings
@@ -137,6 +142,8 @@ class MainWindow(QMainWindow):
         self._action(tr("&Open database…"), self.open_database, QKeySequence.StandardKey.Open, file)
         self.recent_menu = file.addMenu(tr("Open &recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.new_window_action = self._action(tr("New &window"), self.new_window, None, file)
+        self.new_window_action.setToolTip(tr("A second window on the same database"))
         file.addSeparator()
         self._action(tr("New &chapter…"), self.new_chapter, None, file)
         self.edit_chapter_action = self._action(tr("Chapter &details…"), self.edit_chapter, None, file)
@@ -188,6 +195,7 @@ class MainWindow(QMainWindow):
         ctx.undo_changed.connect(self._update_undo)
         ctx.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         ctx.data_changed.connect(self._data_changed)
+        ctx.follow_changes(True)  # changes made elsewhere come in as data_changed too
         self._fill_chapters()
         self._update_status()
         if ctx.db.path is not None:
@@ -195,13 +203,22 @@ class MainWindow(QMainWindow):
 
     def finish_running_work(self, question: str) -> bool:
         """Before closing the database: work the person started (with a progress dialog)
-        is asked about; then every task is asked to stop and waited for, with a visible
-        "Finishing…" dialog (a write past its last check completes).  False: keep going."""
-        running = [t for t in tasks.running_tasks() if t.title and t.shows_progress]
+        is asked about; then the work is asked to stop and waited for, with a visible
+        "Finishing…" dialog (a write past its last check completes).  With other windows
+        open, only this window's own work counts.  False: keep going."""
+        mine = tasks.owned_by(self) if self._other_windows() else tasks.running_tasks()
+        running = [t for t in mine if t.title and t.shows_progress]
         if running and not self.ask_stop_work(question.format(what=running[0].title)):
             return False
-        tasks.finish_all(self)
+        self.finish_own_work()
         return True
+
+    def finish_own_work(self) -> None:
+        """Stop and wait for this window's work (all work when it is the only window)."""
+        if self._other_windows():
+            tasks.finish_all(self, only=tasks.owned_by(self))
+        else:
+            tasks.finish_all(self)
 
     def ask_stop_work(self, question: str) -> bool:
         """Whether to stop the running work (tests replace this)."""
@@ -211,17 +228,18 @@ class MainWindow(QMainWindow):
     def set_context(self, ctx: AppContext) -> None:
         """Switch to another database: every screen is rebuilt on it."""
         old = self.ctx
-        tasks.finish_all(self)  # nothing runs on the old database past this line
+        self.finish_own_work()  # nothing of this window runs on the old database past this line
         for page in self.pages.values():
             self.stack.removeWidget(page)
             page.deleteLater()
         self.pages.clear()
         self.ctx = ctx
         self._connect_context()
-        old.db.close()
+        old.close()
         old.deleteLater()
         current = self.nav.currentRow()
         self._show_row(current if current >= 0 else 0)
+        self.database_switched.emit()
 
     @Slot(str)
     def _data_changed(self, what: str) -> None:
@@ -406,6 +424,25 @@ class MainWindow(QMainWindow):
             return
         self._switch_to(Path(name), False)
 
+    @Slot()
+    def new_window(self) -> MainWindow | None:
+        """File ▸ New window: a second window on this database, in this process."""
+        from .app import open_another_window
+
+        return open_another_window(self)
+
+    def _other_windows(self) -> list[MainWindow]:
+        from .instance import windows
+
+        registry = windows()
+        return registry.others(self) if self in registry.windows else []
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.activated.emit()
+            self.ctx.check_elsewhere()  # back from a terminal or another window: fresh at once
+        super().changeEvent(event)
+
     # ------------------------------------------------------------------ chapters
     @Slot()
     def new_chapter(self) -> None:
@@ -572,14 +609,23 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         # Work the user started (with a progress dialog) is worth asking about; quiet work
-        # such as the automatic backup is waited for by tasks.shutdown() below.
+        # such as the automatic backup is waited for too.  With other windows open, only
+        # this window's work is asked about and stopped.
+        others = self._other_windows()
         if not self.finish_running_work(tr("“{what}” is still running. Stop it and quit?")):
             event.ignore()
             return
         self.settings.set_geometry("main", self.saveGeometry())
         self.settings.sync()
+        if not others:
+            tasks.shutdown()
         for page in self.pages.values():
             closer = getattr(page, "shutdown", None)
             if closer is not None:
                 closer()
+        self.ctx.follow_changes(False)
+        if others:
+            from .instance import windows
+
+            windows().remove(self)
         event.accept()  # the app quits when its last window closes

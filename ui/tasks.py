@@ -306,6 +306,18 @@ def running_tasks() -> list[Task]:
     return list(_RUNNING)
 
 
+def owned_by(owner: QObject) -> list[Task]:
+    """The running tasks whose parent is ``owner`` or inside it (a window's own work)."""
+    found = []
+    for task in list(_RUNNING):
+        parent = task.parent()
+        while parent is not None and parent is not owner:
+            parent = parent.parent()
+        if parent is owner:
+            found.append(task)
+    return found
+
+
 def shutdown(timeout_ms: int = 10_000) -> bool:
     """Cancel every task and wait for the workers (call before the app exits)."""
     for task in list(_RUNNING):
@@ -381,12 +393,17 @@ def write_and_wait(parent: QWidget | None, fn: Callable[[], Any], title: str | N
         raise NotSaved() from error
 
 
-def finish_all(parent: QWidget | None, *, cancel: bool = True) -> None:
+def finish_all(parent: QWidget | None, *, cancel: bool = True, only: list[Task] | None = None) -> None:
     """Wait for every running task, with a visible "Finishing…" dialog while it lasts.
 
     With ``cancel`` each task is asked to stop first (a write past its last check runs to
-    its end: nothing is cut off half-way).  The window keeps painting meanwhile."""
-    running = running_tasks()
+    its end: nothing is cut off half-way).  The window keeps painting meanwhile.  ``only``:
+    those tasks (one window's, while other windows go on working)."""
+    running = running_tasks() if only is None else [t for t in only if not t.done]
+
+    def still_running() -> list[Task]:
+        return running_tasks() if only is None else [t for t in only if not t.done]
+
     if cancel:
         for task in running:
             task.cancel_event.set()
@@ -404,10 +421,10 @@ def finish_all(parent: QWidget | None, *, cancel: bool = True) -> None:
         loop = QEventLoop()
         timer = QTimer()
         timer.setInterval(50)
-        timer.timeout.connect(lambda: loop.quit() if not running_tasks() else None)
+        timer.timeout.connect(lambda: loop.quit() if not still_running() else None)
         dialog.show()
         timer.start()
-        if running_tasks():
+        if still_running():
             loop.exec()
         timer.stop()
         dialog.hide()

@@ -40,7 +40,7 @@ from ..errors import (
 )
 from ..i18n import _
 from ..types import utcnow
-from . import schema
+from . import schema, watch
 from . import sqlite as sq
 from .prepared import Prepared
 
@@ -74,6 +74,10 @@ class Database:
         self._writer = engine.execution_options(**{sq.WRITE_OPTION: True})
         self._closed = False
         self._lock = threading.Lock()
+        #: tells this handle's writes from others' in the change log (storage/watch.py)
+        self.change_token = watch.new_token()
+        if engine.dialect.name == "sqlite":
+            watch.record_changes(engine, self.change_token)
 
     # ------------------------------------------------------------------ facts
     @property
@@ -202,6 +206,10 @@ class Database:
             return []
         with self.raw_sqlite() as conn:
             return sq.integrity_problems(conn, quick=quick)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
         if self._closed:

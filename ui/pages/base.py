@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from ..context import AppContext
@@ -13,7 +13,9 @@ class Page(QWidget):
 
     The window calls ``activated()`` each time the screen is shown; a screen reloads what
     it shows then if data changed while it was hidden (``ctx.changed(...)``), so hidden
-    screens cost nothing.  Edit ▸ New / Find / Delete go to ``new_item()``,
+    screens cost nothing.  A change made elsewhere (``ctx.from_elsewhere``) reloads the
+    shown screen once, after all its kinds have arrived; ``refresh()`` keeps the
+    selection (by record id), the scroll position and what was typed in filters.  Edit ▸ New / Find / Delete go to ``new_item()``,
     ``focus_search()`` and ``delete_selected()``.
     """
 
@@ -24,6 +26,9 @@ class Page(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self._stale = True
+        self._elsewhere_pending = False
+        #: True while ``refresh()`` runs for a change made elsewhere (no "Loading…" needed)
+        self.following = False
         ctx.data_changed.connect(self._on_data_changed)
         ctx.chapter_changed.connect(self._on_chapter_changed)
 
@@ -104,8 +109,26 @@ class Page(QWidget):
             self.refresh()
 
     def _on_data_changed(self, what: str) -> None:
-        if what == "all" or what in self.watches or "all" in self.watches:
-            self._mark_stale()
+        if not (what == "all" or what in self.watches or "all" in self.watches):
+            return
+        if self.ctx.from_elsewhere:
+            # Several kinds arrive one after the other: reload once, after the last.
+            self._stale = True
+            if self.isVisible() and not self._elsewhere_pending:
+                self._elsewhere_pending = True
+                QTimer.singleShot(0, self, self._refresh_for_elsewhere)
+            return
+        self._mark_stale()
+
+    def _refresh_for_elsewhere(self) -> None:
+        self._elsewhere_pending = False
+        if self._stale and self.isVisible():
+            self._stale = False
+            self.following = True
+            try:
+                self.refresh()
+            finally:
+                self.following = False
 
     def _on_chapter_changed(self, _chapter_id: int) -> None:
         self._mark_stale()

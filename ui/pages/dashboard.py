@@ -195,8 +195,9 @@ class DashboardPage(Page):
             self.pages.setCurrentWidget(self.welcome)
             return
         self.pages.setCurrentIndex(0)
-        self.status.setText(self.tr("Loading…"))
-        self.status.show()
+        if self.data is None or not self.following:  # a change elsewhere: the numbers change in place
+            self.status.setText(self.tr("Loading…"))
+            self.status.show()
         db = self.ctx.db
         generation = next(self._generation)
         self._wanted = generation

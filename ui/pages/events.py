@@ -37,6 +37,7 @@ from ..event_editor import EventDialog
 from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, fmt_date, fmt_datetime, fmt_int
 from ..tablemodel import Column, RowsTableModel
+from ..viewstate import restore_view, save_view
 from .base import Page
 
 ALL = "all"
@@ -245,8 +246,11 @@ class EventsPage(Page):
                 except NotFound:
                     self.show_list()
             return
+        view = save_view(self.table) if self.model.rowCount() else None
         self._fill_terms()
         self.reload_list()
+        if view is not None:
+            restore_view(self.table, view)
 
     def new_item(self) -> None:
         dialog = EventDialog(self.ctx, None, self)

@@ -38,6 +38,7 @@ from ..flows import DeleteTexts, delete_with_undo
 from ..forms import fmt_date, fmt_int
 from ..forum_editor import ForumDialog, participants_text
 from ..tablemodel import Column, RowsTableModel
+from ..viewstate import restore_view, save_view
 from .base import Page
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 30
@@ -313,8 +314,11 @@ class ForumsPage(Page):
     def refresh(self) -> None:
         chapter_id = self.ctx.chapter_id
         selected = set(self.selected_ids())
+        view = save_view(self.table) if self.model.rowCount() else None
         self._rows = forums.list_forums(self.ctx.db, chapter_id) if chapter_id is not None else []
         self._apply_search(reselect=selected)
+        if view is not None:
+            restore_view(self.table, view)
 
     def new_item(self) -> None:
         if self.ctx.chapter_id is None:

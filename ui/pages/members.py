@@ -60,6 +60,7 @@ from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, fmt_date, fmt_int
 from ..person_editor import PersonDialog
 from ..tablemodel import ID_ROLE, ROW_ROLE, Column, IdTableModel
+from ..viewstate import ViewState, restore_view, save_view
 from .base import Page
 
 NOT_A_MEMBER = "-"  # the status filter's item data for "not a member"
@@ -199,10 +200,13 @@ class PeopleModel(IdTableModel[PersonTableRow]):
         """Whether ``query`` is answered fast enough to run on the GUI thread."""
         return bool(query.search.strip()) and query.order == "relevance"
 
-    def start_reload(self, on_done: Callable[[], None] | None = None, *, layout: bool = False) -> None:
+    def start_reload(self, on_done: Callable[[], None] | None = None, *, layout: bool = False,
+                     before: Callable[[], None] | None = None) -> None:
         """Query the ids again (at once when quick, else off the GUI thread), then ``on_done``.
 
         ``layout``: keep the view's state as for a sort (layoutChanged) instead of a reset.
+        ``before`` runs just before the new ids replace the old ones (to note what the
+        view shows then, not when the query started).
         """
         self._generation += 1
         generation = self._generation
@@ -216,14 +220,14 @@ class PeopleModel(IdTableModel[PersonTableRow]):
                 self.loading = False
                 self.failed.emit(error)
                 return
-            self._apply(ids, layout, on_done)
+            self._apply(ids, layout, on_done, before)
             return
         db = self.ctx.db
         self.loading = True
 
         def done(ids: Sequence[int]) -> None:
             if generation == self._generation:
-                self._apply(ids, layout, on_done)
+                self._apply(ids, layout, on_done, before)
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -253,7 +257,10 @@ class PeopleModel(IdTableModel[PersonTableRow]):
         """The data changed: what was known about searches may no longer hold."""
         self._complete_for = None
 
-    def _apply(self, ids: Sequence[int], layout: bool, on_done: Callable[[], None] | None) -> None:
+    def _apply(self, ids: Sequence[int], layout: bool, on_done: Callable[[], None] | None,
+               before: Callable[[], None] | None = None) -> None:
+        if before is not None:
+            before()
         self.loading = False
         self._labels.clear()  # the language may have changed
         if layout:
@@ -533,7 +540,7 @@ class MembersPage(Page):
     def _refresh_now(self) -> None:
         if self._refresh_pending:  # else a reload since has done it
             self.model.forget()
-            self._reload(keep_current=True)
+            self._reload(keep_current=True, keep_view=True)
             self._warm_search()
 
     def _warm_search(self) -> None:
@@ -565,20 +572,28 @@ class MembersPage(Page):
 
     # ------------------------------------------------------------------ loading
     def _reload(self, keep_current: bool = False, select_id: int | None = None,
-                then: Callable[[], None] | None = None) -> None:
-        """Query the rows again; keep (or select) a person, then run ``then``."""
+                then: Callable[[], None] | None = None, keep_view: bool = False) -> None:
+        """Query the rows again; keep (or select) a person, then run ``then``.
+
+        ``keep_view``: the data changed, not the question: keep the selected people, the
+        current one and the person at the top of the view where they are.
+        """
         self._refresh_pending = False
         keep = select_id if select_id is not None else (self.current_id() if keep_current else None)
         scroll = self.table.verticalScrollBar().value()
+        saved: list[ViewState] = []
 
         def loaded() -> None:
-            if (keep is None or not self.select_person(keep)) and keep_current:
+            if saved:
+                restore_view(self.table, saved[0])
+            elif (keep is None or not self.select_person(keep)) and keep_current:
                 self.table.verticalScrollBar().setValue(scroll)
             self._update_actions()
             if then is not None:
                 then()
 
-        self.model.start_reload(loaded)
+        before = (lambda: saved.append(save_view(self.table))) if keep_view else None
+        self.model.start_reload(loaded, before=before)
         if self.model.loading:
             self.count_label.setText(self.tr("Loading…"))
 

@@ -58,6 +58,7 @@ from ..flows import DeleteTexts, delete_with_undo
 from ..forms import EnumCombo, OptionalDateEdit, fmt_date, fmt_datetime, to_qdate
 from ..pledge_dialog import LinkPersonDialog, PledgeDetailsDialog, PledgeDialog, utc_offset_text
 from ..tablemodel import Column, IdTableModel
+from ..viewstate import restore_view, save_view
 from .base import Page
 
 SEARCH_DELAY_MS = 250
@@ -170,6 +171,8 @@ class PledgesPage(Page):
         self._setting_period = False
         self.load_ms: float | None = None
         self._select_after_load: int | None = None
+        #: the data changed (not the filters): keep selection and scroll at the next load
+        self._keep_view = False
 
         # ------------------------------------------------------------ filters
         self.search = QLineEdit()
@@ -328,6 +331,7 @@ class PledgesPage(Page):
             return
         self._read_chapter()
         self._fill_events()
+        self._keep_view = True
         self.load(data_changed=True)
 
     def new_item(self) -> None:
@@ -530,10 +534,14 @@ class PledgesPage(Page):
             return
         self.load_ms = ms
         keep = self._select_after_load or self._current_id()
+        view = save_view(self.table) if self._keep_view and self._select_after_load is None else None
+        self._keep_view = False
         self._select_after_load = None
         self.model.set_ids(ids)
         self.loading = False
-        if keep is not None:
+        if view is not None:
+            restore_view(self.table, view)
+        elif keep is not None:
             self.select_pledge(keep)
         self._show_count()
         self._selection_changed()
