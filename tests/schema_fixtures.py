@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from chapter_manager.storage.watch import CHANGES_KEY
+
 FIXTURES_DIR = Path(__file__).with_name("fixtures")
 FIXTURES = (1, 2, 3, 4)  # every released schema; each new one adds its number
 TODAY = dt.date(2026, 3, 10)
@@ -43,7 +45,8 @@ class Table:
 
 
 def dump(path: Path) -> dict[str, Table]:
-    """Every row of every table (but Alembic's and the statistics), in rowid order."""
+    """Every row of every table (but Alembic's, the statistics and the change log of
+    ``storage/watch.py``, which any write adds to), in rowid order."""
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         names = [
@@ -57,7 +60,9 @@ def dump(path: Path) -> dict[str, Table]:
             info = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
             tables[name] = Table(
                 tuple(c[1] for c in info), {c[1]: c[4] for c in info},
-                conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall(),
+                conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
+                if name != "settings" else
+                conn.execute("SELECT * FROM settings WHERE key != ? ORDER BY rowid", (CHANGES_KEY,)).fetchall(),
             )
         tables["people_fts"] = Table(
             ("rowid", "search_text"), {},
