@@ -313,7 +313,8 @@ def _scan(path: Path, kind: str, source: Callable[[], Iterator[list[Any]]], head
 
 
 def _filled(value: Any) -> bool:
-    return value is not None and value != ""
+    """Anything in the cell but spaces (a row of blanks at the end is no row)."""
+    return value is not None and (not isinstance(value, str) or not value.isspace() and value != "")
 
 
 def _header_index(rows: list[list[Any]], header_row: int | None) -> int:
