@@ -75,7 +75,7 @@ from .models import (
     Testimony,
 )
 from .services.consent import backfill_uuid
-from .services.derived import person_keys
+from .derived import person_keys
 from .storage.bulk import RowEncoder, bulk_insert, deferred_indexes, reserve_ids
 from .text import fold
 

@@ -22,7 +22,7 @@ from chapter_manager.models import (
     FocusArea,
     Person,
 )
-from chapter_manager.services.derived import person_keys
+from chapter_manager.derived import person_keys
 from chapter_manager.storage import open_database
 from chapter_manager.storage.bulk import (
     RowEncoder,

@@ -31,7 +31,7 @@ from chapter_manager.models import (
     Person,
     Pledge,
 )
-from chapter_manager.services.derived import person_keys
+from chapter_manager.derived import person_keys
 from chapter_manager.storage import open_database
 
 TODAY = dt.date(2025, 10, 15)

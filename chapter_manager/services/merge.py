@@ -505,7 +505,7 @@ class _Merger:
         pack came first.  Someone already here keeps their values: a sign-up never
         changes them (``identity``).
         """
-        from .derived import person_keys
+        from ..derived import person_keys
 
         conn, chapter, s = self.conn, self.chapter, self.summary
         salt = chapter.privacy_salt
@@ -1237,7 +1237,7 @@ def resolve_review(db: Database, review_id: int, *, same_person: bool,
     question is not asked again.  For a "details" question, ``same_person`` means "accept
     the offered values" (those in ``accept``) and nothing is moved or removed.
     """
-    from .derived import person_keys
+    from ..derived import person_keys
 
     wanted = None if accept is None else set(accept)
     mr = MergeReview.__table__

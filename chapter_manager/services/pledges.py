@@ -49,7 +49,7 @@ from ..types import utcnow
 from ..validation import Problems, check_aware, check_text, shorten
 from .common import audit, get_or_fail, to_view
 from .consent import record_statements, refresh_pledges, ticked_statements
-from .derived import person_keys
+from ..derived import person_keys
 from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
 from .import_undo import forget_people
 from .people import PersonData, _validated, display_name
