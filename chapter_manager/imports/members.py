@@ -37,6 +37,7 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy import delete, select
 
 from .. import jobs
+from ..derived import person_keys
 from ..errors import ChapterError, NotFound, ValidationError
 from ..i18n import _
 from ..models import (
@@ -50,7 +51,6 @@ from ..models import (
     Setting,
 )
 from ..services.common import audit
-from ..derived import person_keys
 from ..services.import_undo import undo_key
 from ..services.people import PersonData, display_name
 from ..services.people import _validated as validated_person
