@@ -132,7 +132,7 @@ def _merge_packs(base: Path, folder: Path, packs: int, size: int) -> list[Path]:
     """
     from chapter_manager.device import DeviceIdentity
     from chapter_manager.models import RecordSource
-    from chapter_manager.services import merge
+    from chapter_manager.services import kiosk_database, pack_export
     from chapter_manager.services.people import PersonData
     from chapter_manager.services.pledges import PledgeData, sign_up
 
@@ -151,7 +151,7 @@ def _merge_packs(base: Path, folder: Path, packs: int, size: int) -> list[Path]:
             kiosk_path = folder / f"kiosk-{k}.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{kiosk_path}{suffix}").unlink(missing_ok=True)
-            made = merge.export_for_kiosk(db, kiosk_path, event)
+            made = kiosk_database.export_for_kiosk(db, kiosk_path, event)
             device = DeviceIdentity(uuid.UUID(int=0xB0 + k), f"kiosk {k}")
             start = dt.datetime(2026, 9, 1, 10, tzinfo=dt.UTC) + dt.timedelta(minutes=rng.randint(-90, 90))
             with open_database(kiosk_path, device=device) as kiosk:
@@ -167,7 +167,7 @@ def _merge_packs(base: Path, folder: Path, packs: int, size: int) -> list[Path]:
                             PersonData(given_names=f"Nombre{i}", family_names=f"Apellido{k}", email=email),
                             PledgeData(event_id=made.event_id, signed_at=start + dt.timedelta(seconds=7 * i),
                                        may_contact=rng.random() < 0.5, source=RecordSource.KIOSK))
-                merge.export_pack(kiosk, path)
+                pack_export.export_pack(kiosk, path)
             print(f"\r    pack {k + 1}/{packs}", end="", flush=True)
     print()
     return paths
@@ -175,7 +175,7 @@ def _merge_packs(base: Path, folder: Path, packs: int, size: int) -> list[Path]:
 
 def bench_merge(big: Path, packs: int, size: int) -> None:
     """Merging ``packs`` packs into a copy of ``big``, against raw inserts of the same rows."""
-    from chapter_manager.services import merge
+    from chapter_manager.services import merge, merge_undo, pack_export
 
     work = DATA / "merge"
     work.mkdir(parents=True, exist_ok=True)
@@ -217,7 +217,7 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
             columns = {table: [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
                        for table in inserted}
         t = time.perf_counter()
-        merge.undo_merge(db, summary.batch_id)
+        merge_undo.undo_merge(db, summary.batch_id)
         undo_s = time.perf_counter() - t
 
     # Baseline: the same rows inserted with sqlite3's executemany, one transaction.
@@ -240,7 +240,7 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
     with open_database(base) as db:
         for label, kwargs in (("all sign-ups", {}), ("one event's sign-ups", {"event_id": 50})):
             t = time.perf_counter()
-            written = merge.export_pack(db, work / "export.cmpack", **kwargs)
+            written = pack_export.export_pack(db, work / "export.cmpack", **kwargs)
             record(f"pack export of the {big.stem.split('-')[1]}-people database: {label}",
                    time.perf_counter() - t, None, "s", "(no target)",
                    f"{written.people:,} people, {written.pledges:,} pledges, "

@@ -686,7 +686,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from .services import merge
+    from .services import kiosk_database, pack_export
 
     if args.for_kiosk and args.event is None:
         sys.stderr.write(_("Error: --for-kiosk needs --event ID (the event the kiosk signs people "
@@ -699,7 +699,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
         if args.for_kiosk:
-            made = merge.export_for_kiosk(db, Path(args.out), args.event)
+            made = kiosk_database.export_for_kiosk(db, Path(args.out), args.event)
             sys.stdout.write(
                 _("Wrote the kiosk database {path}: the chapter, the event and {goals} goal(s), "
                   "no personal data. On the kiosk laptop run:\n"
@@ -708,8 +708,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
                 + "\n"
             )
             return EXIT_OK
-        written = merge.export_pack(db, Path(args.out), chapter_id=args.chapter,
-                                    event_id=args.event, since=args.since)
+        written = pack_export.export_pack(db, Path(args.out), chapter_id=args.chapter,
+                                          event_id=args.event, since=args.since)
     finally:
         db.close()
     sys.stdout.write(
@@ -721,7 +721,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from .services import merge
+    from .services import merge, merge_undo
 
     if args.undo_last and args.packs:
         sys.stderr.write(_("Error: give packs to merge, or --undo-last, not both.") + "\n")
@@ -737,11 +737,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
             with db.read() as session:
                 chapter_id = resolve_chapter(session, args.chapter).id
-            batches = [b for b in merge.list_merges(db, chapter_id) if b.undone_at is None]
+            batches = [b for b in merge_undo.list_merges(db, chapter_id) if b.undone_at is None]
             if not batches:
                 sys.stdout.write(_("There is no merge to undo.") + "\n")
                 return EXIT_OK
-            rows = merge.undo_merge(db, batches[0].id)
+            rows = merge_undo.undo_merge(db, batches[0].id)
             sys.stdout.write(_("Undid the merge of {when} ({n} changes taken back).").format(
                 when=_cell(batches[0].merged_at), n=rows) + "\n")
             return EXIT_OK

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from . import jobs
+from .derived import person_keys
 from .i18n import _
 from .models import (
     GENDER_PREFER_NOT_TO_SAY,
@@ -75,7 +76,6 @@ from .models import (
     Testimony,
 )
 from .services.consent import backfill_uuid
-from .services.derived import person_keys
 from .storage.bulk import RowEncoder, bulk_insert, deferred_indexes, reserve_ids
 from .text import fold
 

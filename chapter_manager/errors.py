@@ -32,10 +32,18 @@ class ValidationError(ChapterError):
 
 
 class DuplicateError(ChapterError):
-    """Someone with the same email or student id is already in the chapter."""
+    """Someone with the same email or student id is already in the chapter.
 
-    def __init__(self, message: str, existing_id: int):
+    ``field`` names the value that is taken (``"email"``, ``"student_id"``, or ``None``
+    when it is not one field, such as a pledge); ``existing_name`` is the other person's
+    name as shown, so a form can mark the field and offer to open them.
+    """
+
+    def __init__(self, message: str, existing_id: int, *, field: str | None = None,
+                 existing_name: str = ""):
         self.existing_id = existing_id
+        self.field = field
+        self.existing_name = existing_name
         super().__init__(message)
 
 

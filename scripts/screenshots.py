@@ -182,7 +182,7 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
     import uuid
 
     from chapter_manager.device import DeviceIdentity
-    from chapter_manager.services import merge
+    from chapter_manager.services import kiosk_database, pack_export
     from chapter_manager.services.events import EventData, create_event
     from chapter_manager.services.people import PersonData, list_people
     from chapter_manager.services.pledges import PledgeData, sign_up
@@ -197,7 +197,7 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
     known = [p for p in list_people(db, chapter, limit=50) if p.email][:2]
     sign_up(db, chapter, PersonData(given_names="María José", family_names="Hernández"),
             PledgeData(event_id=fair.id, signed_at=day))
-    made = merge.export_for_kiosk(db, home / "kiosk.db", fair.id)
+    made = kiosk_database.export_for_kiosk(db, home / "kiosk.db", fair.id)
     kiosk = open_database(made.path, device=DeviceIdentity(uuid.UUID(int=42), "Kiosk laptop 2"))
     try:
         names = [("Sofía", "Ramírez"), ("Diego", "Castillo"), ("Valentina", "Ortega"), ("Mateo", "Flores"),
@@ -214,7 +214,7 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
                     PledgeData(event_id=made.event_id, signed_at=day))
         sign_up(kiosk, made.chapter_id, PersonData(given_names="MARIA JOSE", family_names="HERNANDEZ"),
                 PledgeData(event_id=made.event_id, signed_at=day + dt.timedelta(minutes=40)))
-        pack = merge.export_pack(kiosk, home / "kiosk-laptop-2.cmpack").path
+        pack = pack_export.export_pack(kiosk, home / "kiosk-laptop-2.cmpack").path
     finally:
         kiosk.close()
     # A blank laptop that made its own chapter and event: matched by title and day.
@@ -228,7 +228,7 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
         for i, (given, family) in enumerate([("Lucía", "Méndez"), ("Andrés", "Ruiz"), ("Fatima", "Nour")]):
             sign_up(blank, 1, PersonData(given_names=given, family_names=family, email=f"b{i}@alumnos.unam.mx"),
                     PledgeData(event_id=theirs.id, signed_at=day + dt.timedelta(hours=1, minutes=i)))
-        second = merge.export_pack(blank, home / "borrowed-laptop.cmpack").path
+        second = pack_export.export_pack(blank, home / "borrowed-laptop.cmpack").path
     finally:
         blank.close()
     dialog = MergeDialog(ctx, window, paths=[pack, second])

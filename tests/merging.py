@@ -21,7 +21,7 @@ from chapter_manager.models import (
 )
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event
-from chapter_manager.services.merge import export_pack
+from chapter_manager.services.pack_export import export_pack
 from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData, sign_up
 from chapter_manager.storage import open_database

@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from chapter_manager.derived import person_keys
 from chapter_manager.models import (
     Affiliation,
     AuditAction,
@@ -22,7 +23,6 @@ from chapter_manager.models import (
     FocusArea,
     Person,
 )
-from chapter_manager.services.derived import person_keys
 from chapter_manager.storage import open_database
 from chapter_manager.storage.bulk import (
     RowEncoder,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from chapter_manager.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, main
 from chapter_manager.errors import NotFound, ValidationError
 from chapter_manager.models import ConsentPurpose, ConsentStatement, Person, Pledge
-from chapter_manager.services import consent, merge
+from chapter_manager.services import consent, kiosk_database, merge, merge_reviews, merge_undo
 from chapter_manager.services.pledges import PledgeData, record_pledge
 from chapter_manager.storage import open_database
 from chapter_manager.storage import packs as packfile
@@ -33,7 +33,7 @@ def main_db(tmp_path):
 @pytest.fixture
 def kiosks(main_db, tmp_path):
     template = tmp_path / "kiosk-template.db"
-    merge.export_for_kiosk(main_db, template, 1)
+    kiosk_database.export_for_kiosk(main_db, template, 1)
     made = [copy_db(template, tmp_path / f"kiosk{n}.db", laptop(n)) for n in (1, 2)]
     yield made
     for k in made:
@@ -136,7 +136,7 @@ def test_undo_removes_the_statements_and_restores_the_consent(main_db, kiosks, t
     signup(kiosks[0], **CAROLINA, when=FAIR_DAY + dt.timedelta(minutes=5), contact=True)
     summary = merge.merge_packs(main_db, [pack_of(kiosks[0], tmp_path / "1.cmpack")])
     assert pledge_consent(main_db, "carolina@unam.mx") == (True, False) and statements(main_db) == 1
-    merge.undo_merge(main_db, summary.batch_id)
+    merge_undo.undo_merge(main_db, summary.batch_id)
     assert pledge_consent(main_db, "carolina@unam.mx") == (False, False) and statements(main_db) == 0
 
 
@@ -174,8 +174,8 @@ def test_same_person_review_moves_statements_and_keeps_the_latest(main_db, kiosk
     signup(kiosks[0], given="Ana", family="Lopez", email="ana@x.org", contact=True,
            when=FAIR_DAY + dt.timedelta(minutes=3))
     merge.merge_packs(main_db, [pack_of(kiosks[0], tmp_path / "k.cmpack")])
-    (review,) = merge.list_reviews(main_db, 1)
-    kept = merge.resolve_review(main_db, review.id, same_person=True)
+    (review,) = merge_reviews.list_reviews(main_db, 1)
+    kept = merge_reviews.resolve_review(main_db, review.id, same_person=True)
     seen = consent.history(main_db, kept)
     assert seen.may_contact and [e.purpose for e in seen.entries] == [ConsentPurpose.CONTACT]
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from chapter_manager import demo, models
 from chapter_manager.demo import Cancelled, DemoSummary, generate_demo
+from chapter_manager.derived import person_keys
 from chapter_manager.errors import ChapterError
 from chapter_manager.models import (
     GENDER_PREFER_NOT_TO_SAY,
@@ -31,7 +32,6 @@ from chapter_manager.models import (
     Person,
     Pledge,
 )
-from chapter_manager.services.derived import person_keys
 from chapter_manager.storage import open_database
 
 TODAY = dt.date(2025, 10, 15)

@@ -302,3 +302,20 @@ def test_headcount_and_delete_cascade(db, chapter):
         assert s.scalar(select(func.count(Attendance.id))) == 0
         pledge = s.scalars(select(Pledge)).one()
         assert pledge.event_id is None  # the pledge stays
+
+
+def test_the_current_term_is_the_one_holding_the_day_and_of_overlapping_ones_the_latest(db, chapter):
+    from chapter_manager.services.chapters import current_term, get_chapter, term_on
+
+    year = add_term(db, chapter.id, "Year 2025", dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    spring = add_term(db, chapter.id, "Spring 2025", dt.date(2025, 1, 20), dt.date(2025, 5, 30))
+    autumn = add_term(db, chapter.id, "Autumn 2025", dt.date(2025, 8, 11), dt.date(2025, 12, 5))
+    terms = get_chapter(db, chapter.id).terms
+    for day, expected in ((dt.date(2025, 1, 5), year), (dt.date(2025, 1, 20), spring), (dt.date(2025, 5, 30), spring),
+                          (dt.date(2025, 6, 1), year), (dt.date(2025, 12, 5), autumn), (dt.date(2026, 1, 1), None)):
+        assert term_on(terms, day) == expected, day
+        assert current_term(db, chapter.id, day) == expected, day
+    # the report's default period starts where the current term starts
+    from chapter_manager.reports.data import default_period
+
+    assert default_period(db, chapter.id, dt.date(2025, 3, 1)) == (spring.starts_on, dt.date(2025, 3, 1))

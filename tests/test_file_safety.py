@@ -238,7 +238,7 @@ def test_the_database_its_folder_and_journal_are_the_owners_only(tmp_path: Path)
 def test_the_data_folder_backups_packs_and_exports_are_the_owners_only(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from chapter_manager.services import events, merge
+    from chapter_manager.services import events, kiosk_database, pack_export
 
     data = tmp_path / "data"
     monkeypatch.setenv("CHAPTER_MANAGER_DATA_DIR", str(data))
@@ -255,10 +255,10 @@ def test_the_data_folder_backups_packs_and_exports_are_the_owners_only(
             assert mode(data / "backups") == 0o700
             chosen = db.backup(to=tmp_path / "copy.db")
             assert mode(chosen) == 0o600
-            pack = merge.export_pack(db, tmp_path / "packs" / "laptop.cmpack")
+            pack = pack_export.export_pack(db, tmp_path / "packs" / "laptop.cmpack")
             assert mode(pack.path) == 0o600 and mode(tmp_path / "packs") == 0o700
             [event] = events.list_events(db, 1)
-            kiosk = merge.export_for_kiosk(db, tmp_path / "kiosk.db", event.id)
+            kiosk = kiosk_database.export_for_kiosk(db, tmp_path / "kiosk.db", event.id)
             assert mode(kiosk.path) == 0o600
         for argv in (("report", str(tmp_path / "report.pdf")),
                      ("export", "roster", str(tmp_path / "roster.xlsx"))):

@@ -8,7 +8,7 @@ from merging import FAIR_DAY, MAIN_DEVICE, copy_db, laptop, make_main, pack_of, 
 from sqlalchemy import select
 
 from chapter_manager.models import Attendance, MergeReview, Person, Pledge
-from chapter_manager.services import merge
+from chapter_manager.services import kiosk_database, merge, merge_reviews, merge_undo
 from chapter_manager.services.identity import names_agree
 from chapter_manager.storage import open_database
 
@@ -43,7 +43,7 @@ def main(tmp_path):
 
 @pytest.fixture
 def kiosk(main, tmp_path):
-    merge.export_for_kiosk(main, tmp_path / "template.db", 1)
+    kiosk_database.export_for_kiosk(main, tmp_path / "template.db", 1)
     db = copy_db(tmp_path / "template.db", tmp_path / "kiosk.db", laptop(1))
     yield db
     db.close()
@@ -67,7 +67,7 @@ def test_a_merged_impostor_changes_nothing_of_the_member_and_loses_no_sign_up(ma
     summary = merge.merge_packs(main, [pack_of(kiosk, tmp_path / "k.cmpack")])
     assert summary.identifier_clashes == 1 and summary.queued_for_review == 1
     assert _everything_of(main, member) == before  # no student id, attendance or consent change
-    (review,) = merge.list_reviews(main, 1)
+    (review,) = merge_reviews.list_reviews(main, 1)
     assert (review.reason, review.candidate_id, review.event_title) == ("identifier", member, "Jornada de firmas")
     assert review.held_back == {"email": "ANA@unam.mx"}
     with main.read() as s:
@@ -79,8 +79,8 @@ def test_a_merged_impostor_changes_nothing_of_the_member_and_loses_no_sign_up(ma
     again = merge.merge_packs(main, [tmp_path / "k.cmpack"])
     assert again.batch_id is None and again.queued_for_review == 0
     # Undo takes it all back.
-    merge.undo_merge(main, summary.batch_id)
-    assert _everything_of(main, member) == before and merge.list_reviews(main, 1) == []
+    merge_undo.undo_merge(main, summary.batch_id)
+    assert _everything_of(main, member) == before and merge_reviews.list_reviews(main, 1) == []
 
 
 def test_same_person_moves_the_kept_apart_sign_up_over(main, kiosk, tmp_path):
@@ -88,9 +88,9 @@ def test_same_person_moves_the_kept_apart_sign_up_over(main, kiosk, tmp_path):
                     when=FAIR_DAY.replace(day=17), contact=True).person_id
     signup(kiosk, given="Anita", family="López", email="ana@unam.mx", student_id="2026")
     merge.merge_packs(main, [pack_of(kiosk, tmp_path / "k.cmpack")])
-    (review,) = merge.list_reviews(main, 1)
+    (review,) = merge_reviews.list_reviews(main, 1)
     assert review.offered == {"student_id": "2026"}
-    kept = merge.resolve_review(main, review.id, same_person=True, accept=[])
+    kept = merge_reviews.resolve_review(main, review.id, same_person=True, accept=[])
     assert kept == member
     person_columns, pledge_columns, visits = _everything_of(main, member)
     person, pledge = dict(person_columns), dict(pledge_columns)
@@ -111,12 +111,12 @@ def test_details_offered_by_a_pack_wait_for_review_and_are_asked_once(main, kios
     assert summary.details_queued == 1 and summary.identifier_clashes == 0
     with main.read() as s:
         assert s.get(Person, member).student_id is None
-    (review,) = merge.list_reviews(main, 1)
+    (review,) = merge_reviews.list_reviews(main, 1)
     assert (review.reason, review.offered, review.person_id, review.candidate_id) == (
         "details", {"student_id": "2026"}, member, member)
-    assert merge.resolve_review(main, review.id, same_person=False) is None  # declined
+    assert merge_reviews.resolve_review(main, review.id, same_person=False) is None  # declined
     again = merge.merge_packs(main, [pack])
-    assert again.batch_id is None and merge.list_reviews(main, 1) == []
+    assert again.batch_id is None and merge_reviews.list_reviews(main, 1) == []
     with main.read() as s:
         assert s.get(Person, member).student_id is None
         assert s.scalar(select(MergeReview.resolution)) == "declined"
@@ -137,15 +137,15 @@ def test_a_pack_that_only_offers_details_is_merged_and_asked(main, kiosk, tmp_pa
     assert preview.changed and preview.details_queued == 1 and preview.new_people == 0
     done = merge.merge_packs(main, [pack])
     assert done.batch_id is not None
-    (review,) = merge.list_reviews(main, 1)
+    (review,) = merge_reviews.list_reviews(main, 1)
     assert review.offered == {"phone": "+525512345678"} and review.candidate_id == member
-    merge.undo_merge(main, done.batch_id)
-    assert merge.list_reviews(main, 1) == []
+    merge_undo.undo_merge(main, done.batch_id)
+    assert merge_reviews.list_reviews(main, 1) == []
 
 
 def test_one_email_two_names_on_two_laptops_gives_the_same_people_in_either_order(main, tmp_path):
     """The red team's case: which name and UUID are kept no longer depends on the pack order."""
-    merge.export_for_kiosk(main, tmp_path / "t.db", 1)
+    kiosk_database.export_for_kiosk(main, tmp_path / "t.db", 1)
     packs = []
     for n, (given, minute) in enumerate((("Ana", 30), ("Mallory", 10))):
         k = copy_db(tmp_path / "t.db", tmp_path / f"k{n}.db", laptop(n))

@@ -26,7 +26,17 @@ from chapter_manager.imports import (
 )
 from chapter_manager.models import Chapter, Person
 from chapter_manager.privacy import personal_columns
-from chapter_manager.services import chapters, members, merge, people, pledges, undo
+from chapter_manager.services import (
+    chapters,
+    kiosk_database,
+    members,
+    merge,
+    merge_reviews,
+    merge_undo,
+    people,
+    pledges,
+    undo,
+)
 from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData
 
@@ -226,7 +236,7 @@ def office(tmp_path):
 @pytest.fixture
 def kiosk(office, tmp_path):
     template = tmp_path / "kiosk-template.db"
-    merge.export_for_kiosk(office, template, 1)
+    kiosk_database.export_for_kiosk(office, template, 1)
     db = copy_db(template, tmp_path / "kiosk1.db", laptop(1))
     yield db
     db.close()
@@ -245,7 +255,7 @@ def test_undoing_a_merge_forgets_the_people_it_takes_away(office, kiosk, tmp_pat
     traces = _traces(office, lucia)
     assert _import(office, 1, tmp_path).updated == 2
     assert _left(_record(tmp_path / "main.db"), traces)
-    merge.undo_merge(office, summary.batch_id)
+    merge_undo.undo_merge(office, summary.batch_id)
     assert _left(_record(tmp_path / "main.db"), traces) == set()
     undone = undo_last_import(office, 1)
     assert (undone.restored, undone.deleted_since) == (1, 1) and _programme(office, bruno) == ""
@@ -255,14 +265,14 @@ def test_settling_a_likely_match_forgets_the_entry_that_goes(office, kiosk, tmp_
     signup(office, given="Lucía", family="Fernández Ibáñez")  # at the fair, no email
     signup(kiosk, given="LUCIA", family="Fernandez Ibanez", email="lucia.fdz@unam.mx", when=FAIR_DAY)
     merge.merge_packs(office, [pack_of(kiosk, tmp_path / "k.cmpack")])
-    (review,) = merge.list_reviews(office, 1)
+    (review,) = merge_reviews.list_reviews(office, 1)
     newcomer = _by_email(office, "lucia.fdz@unam.mx")
     assert review.person_id == newcomer
     traces = _traces(office, newcomer)
     _bruno(office, 1)
     assert _import(office, 1, tmp_path).updated == 2
     assert _left(_record(tmp_path / "main.db"), traces)
-    merge.resolve_review(office, review.id, same_person=True)
+    merge_reviews.resolve_review(office, review.id, same_person=True)
     with office.read() as s:
         assert s.get(Person, newcomer) is None and s.get(Chapter, 1) is not None
     assert _left(_record(tmp_path / "main.db"), traces) == set()

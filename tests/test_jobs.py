@@ -19,7 +19,8 @@ from chapter_manager import jobs
 from chapter_manager.exports import RosterOptions, export_roster
 from chapter_manager.imports import commit_import, guess_mapping, plan_import, read_table
 from chapter_manager.services import undo
-from chapter_manager.services.merge import export_pack, merge_packs
+from chapter_manager.services.merge import merge_packs
+from chapter_manager.services.pack_export import export_pack
 from chapter_manager.services.people import PersonData, create_person, list_people
 from chapter_manager.storage import open_database
 from chapter_manager.storage.backups import restore_backup

@@ -250,6 +250,20 @@ def test_start_here_on_an_empty_database_creates_the_chapter_and_the_event(db):
     assert events.get_event(db, again).chapter_id == view.chapter_id
 
 
+def test_a_kiosk_without_an_event_needs_one_only_when_the_database_has_events(db):
+    from chapter_manager.services.chapters import ChapterData, create_chapter
+
+    assert core.event_choice_needed(db) is False  # a blank laptop: "start here"
+    chapter = create_chapter(db, ChapterData(name="HeForShe UNAM"))
+    assert core.event_choice_needed(db) is False
+    events.create_event(db, chapter.id, events.EventData(
+        title="Fair", starts_at=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)))
+    assert core.event_choice_needed(db) is True
+    create_chapter(db, ChapterData(name="Another"))
+    with pytest.raises(ValidationError, match="several chapters"):
+        core.event_choice_needed(db)
+
+
 def test_start_here_refuses_to_guess_between_chapters(db, chapter):
     from chapter_manager.services.chapters import ChapterData, create_chapter
 

@@ -32,7 +32,14 @@ from chapter_manager.models import (
     Pledge,
 )
 from chapter_manager.privacy import personal_columns
-from chapter_manager.services import consent, merge
+from chapter_manager.services import (
+    consent,
+    kiosk_database,
+    merge,
+    merge_reviews,
+    merge_undo,
+    pack_export,
+)
 from chapter_manager.services.chapters import ChapterData, create_chapter
 from chapter_manager.services.events import EventData, create_event
 from chapter_manager.services.people import delete_person
@@ -56,7 +63,7 @@ def main(tmp_path):
 def kiosks(main, tmp_path):
     made = []
     template = tmp_path / "kiosk-template.db"
-    merge.export_for_kiosk(main, template, 1)
+    kiosk_database.export_for_kiosk(main, template, 1)
     for n in (1, 2, 3):
         made.append(copy_db(template, tmp_path / f"kiosk{n}.db", laptop(n)))
     yield made
@@ -78,7 +85,7 @@ def count(db, model) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_kiosk_database_has_the_chapter_event_and_goals_and_no_personal_data(main, tmp_path):
-    made = merge.export_for_kiosk(main, tmp_path / "kiosk.db", 1)
+    made = kiosk_database.export_for_kiosk(main, tmp_path / "kiosk.db", 1)
     assert made.goals == 1
     kiosk = open_database(made.path)
     try:
@@ -111,7 +118,7 @@ def test_kiosk_database_has_the_chapter_event_and_goals_and_no_personal_data(mai
 def test_kiosk_database_refuses_to_overwrite(main, tmp_path):
     (tmp_path / "k.db").write_bytes(b"mine")
     with pytest.raises(ChapterError, match="exists already"):
-        merge.export_for_kiosk(main, tmp_path / "k.db", 1)
+        kiosk_database.export_for_kiosk(main, tmp_path / "k.db", 1)
     assert (tmp_path / "k.db").read_bytes() == b"mine"
 
 
@@ -156,10 +163,10 @@ def test_same_person_on_two_laptops_is_one_person_one_pledge_earliest_signing(ma
         merge.merge_packs(second, [a])
         # Merged one after the other, the person is here when the second pack comes: its
         # student id for their empty field waits for the organiser's review.
-        (details,) = merge.list_reviews(first, 1)
+        (details,) = merge_reviews.list_reviews(first, 1)
         assert details.reason == "details" and details.offered == {"student_id": "0042"}
-        assert merge.list_reviews(second, 1) == [] and merge.list_reviews(main, 1) == []
-        merge.resolve_review(first, details.id, same_person=True)
+        assert merge_reviews.list_reviews(second, 1) == [] and merge_reviews.list_reviews(main, 1) == []
+        merge_reviews.resolve_review(first, details.id, same_person=True)
         for db in (main, first, second):
             assert count(db, Person) == 1 and count(db, Pledge) == 1 and count(db, Attendance) == 1
             with db.read() as s:
@@ -191,27 +198,27 @@ def test_same_name_at_the_same_event_is_queued_never_merged(main, kiosks, tmp_pa
     summary = merge.merge_packs(main, [pack_of(kiosks[0], tmp_path / "k.cmpack")])
     assert summary.new_people == 2 and summary.queued_for_review == 1
     assert count(main, Person) == 3
-    reviews = merge.list_reviews(main, 1)
+    reviews = merge_reviews.list_reviews(main, 1)
     assert [(r.person_name, r.candidate_name) for r in reviews] == [("ANA Lopez", "Ana López")]
     assert reviews[0].event_title == "Jornada de firmas"
     # "The same person": one person with one pledge; merging the pack again adds no one.
-    kept = merge.resolve_review(main, reviews[0].id, same_person=True)
+    kept = merge_reviews.resolve_review(main, reviews[0].id, same_person=True)
     assert count(main, Person) == 2 and count(main, Pledge) == 2 and count(main, Attendance) == 1
     assert kept == reviews[0].candidate_id
     with main.read() as s:
         assert s.get(Person, kept).given_names == "Ana"  # the entry already here stays
     again = merge.merge_packs(main, [tmp_path / "k.cmpack"])
     assert again.new_people == 0 and again.queued_for_review == 0 and again.batch_id is None
-    assert merge.list_reviews(main, 1) == []
+    assert merge_reviews.list_reviews(main, 1) == []
 
 
 def test_same_person_gains_the_newcomers_email_and_a_later_pack_finds_them(main, kiosks, tmp_path):
     signup(main, given="Ana", family="López")
     signup(kiosks[0], given="Ana", family="Lopez", email="ana@x.org", contact=True)
     merge.merge_packs(main, [pack_of(kiosks[0], tmp_path / "k.cmpack")])
-    (review,) = merge.list_reviews(main, 1)
+    (review,) = merge_reviews.list_reviews(main, 1)
     assert review.person_details == "ana@x.org" and review.candidate_details == "no email or student id"
-    kept = merge.resolve_review(main, review.id, same_person=True)
+    kept = merge_reviews.resolve_review(main, review.id, same_person=True)
     with main.read() as s:
         person = s.get(Person, kept)
         assert (person.email, person.email_key) == ("ana@x.org", "ana@x.org")
@@ -227,11 +234,11 @@ def test_keep_separate_is_not_asked_again(main, kiosks, tmp_path):
     signup(kiosks[0], given="Ana", family="Lopez")
     pack = pack_of(kiosks[0], tmp_path / "k.cmpack")
     merge.merge_packs(main, [pack])
-    (review,) = merge.list_reviews(main, 1)
-    assert merge.resolve_review(main, review.id, same_person=False) is None
+    (review,) = merge_reviews.list_reviews(main, 1)
+    assert merge_reviews.resolve_review(main, review.id, same_person=False) is None
     assert count(main, Person) == 2
     merge.merge_packs(main, [pack])
-    assert merge.list_reviews(main, 1) == [] and count(main, Person) == 2
+    assert merge_reviews.list_reviews(main, 1) == [] and count(main, Person) == 2
 
 
 def test_different_emails_are_not_a_likely_match(main, kiosks, tmp_path):
@@ -281,10 +288,10 @@ def test_undo_takes_back_the_whole_merge(main, kiosks, tmp_path):
     summary = merge.merge_packs(main, [pack_of(kiosks[0], tmp_path / "k.cmpack")])
     assert summary.pledges_replaced == 1 and summary.new_people == 3
     assert state(main) != before
-    merge.undo_merge(main, summary.batch_id)
+    merge_undo.undo_merge(main, summary.batch_id)
     assert state(main) == before
     with pytest.raises(ChapterError, match="undone already"):
-        merge.undo_merge(main, summary.batch_id)
+        merge_undo.undo_merge(main, summary.batch_id)
 
 
 def test_only_the_newest_merge_can_be_undone(main, kiosks, tmp_path):
@@ -293,9 +300,9 @@ def test_only_the_newest_merge_can_be_undone(main, kiosks, tmp_path):
     one = merge.merge_packs(main, [pack_of(kiosks[0], tmp_path / "1.cmpack")])
     two = merge.merge_packs(main, [pack_of(kiosks[1], tmp_path / "2.cmpack")])
     with pytest.raises(ChapterError, match="later merge"):
-        merge.undo_merge(main, one.batch_id)
-    merge.undo_merge(main, two.batch_id)
-    merge.undo_merge(main, one.batch_id)
+        merge_undo.undo_merge(main, one.batch_id)
+    merge_undo.undo_merge(main, two.batch_id)
+    merge_undo.undo_merge(main, one.batch_id)
     assert count(main, Person) == 0
 
 
@@ -345,7 +352,7 @@ def test_the_organiser_chooses_the_event_and_the_choice_is_remembered(main, tmp_
     again = merge.merge_packs(main, [pack])
     assert [(e.event_id, e.how) for e in again.events] == [(2, "alias"), (3, "uuid")]
     assert again.batch_id is None
-    merge.undo_merge(main, done.batch_id)
+    merge_undo.undo_merge(main, done.batch_id)
     assert count(main, Event) == 2
     # --into-event: every event not known here goes to one event.
     into = merge.merge_packs(main, [pack], into_event=1)
@@ -384,7 +391,7 @@ def test_a_pack_of_one_event_carries_nothing_of_anyone_else(main, tmp_path):
     signup(main, given="Ana", family="Visible", email="ana@shown.org", event_id=1)
     with main.write() as s:
         s.get(Person, 1).notes = "a note about someone"  # no sign-up data, but personal
-    written = merge.export_pack(main, tmp_path / "e1.cmpack", event_id=1)
+    written = pack_export.export_pack(main, tmp_path / "e1.cmpack", event_id=1)
     assert written.people == 1
     raw = written.path.read_bytes()
     assert b"ana@shown.org" in raw
@@ -395,9 +402,9 @@ def test_a_pack_of_one_event_carries_nothing_of_anyone_else(main, tmp_path):
 def test_pack_of_one_event_or_since_a_day(main, tmp_path):
     signup(main, given="A", family="A", email="a@x.org", event_id=1)
     signup(main, given="B", family="B", email="b@x.org", event_id=2)
-    one = merge.export_pack(main, tmp_path / "e2.cmpack", event_id=2)
+    one = pack_export.export_pack(main, tmp_path / "e2.cmpack", event_id=2)
     assert (one.people, one.pledges, one.attendance, one.events) == (1, 1, 1, 1)
-    later = merge.export_pack(main, tmp_path / "later.cmpack", since=dt.date.today() + dt.timedelta(days=1))
+    later = pack_export.export_pack(main, tmp_path / "later.cmpack", since=dt.date.today() + dt.timedelta(days=1))
     assert (later.people, later.pledges) == (0, 0)
     target = make_main(tmp_path / "t.db")
     try:

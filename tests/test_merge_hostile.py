@@ -13,7 +13,7 @@ from merging import FAIR_DAY, copy_db, forge_pack, laptop, make_main, pack_of, s
 from sqlalchemy import select
 
 from chapter_manager.models import Chapter, MergeBatch
-from chapter_manager.services import merge
+from chapter_manager.services import kiosk_database, merge, pack_export
 from chapter_manager.storage.packs import MAGIC, PackRefused
 
 
@@ -26,7 +26,7 @@ def main(tmp_path):
 
 @pytest.fixture
 def kiosk(main, tmp_path):
-    merge.export_for_kiosk(main, tmp_path / "template.db", 1)
+    kiosk_database.export_for_kiosk(main, tmp_path / "template.db", 1)
     db = copy_db(tmp_path / "template.db", tmp_path / "kiosk.db", laptop(1))
     yield db
     db.close()
@@ -167,7 +167,7 @@ def test_kiosk_databases_and_packs_do_not_carry_the_privacy_salt(main, kiosk, pa
     assert salt not in pack.read_bytes()
     # A pack of the main database itself does not carry it either.
     signup(main, given="Eva", family="Ruiz", email="eva@x.org")
-    own = merge.export_pack(main, tmp_path / "main.cmpack").path
+    own = pack_export.export_pack(main, tmp_path / "main.cmpack").path
     assert salt not in own.read_bytes()
     payload = tmp_path / "payload.db"
     payload.write_bytes(own.read_bytes()[len(MAGIC):].split(b"\n", 1)[1])

@@ -24,7 +24,7 @@ from merging import FAIR_DAY, MAIN_DEVICE, laptop, make_main, signup, state
 from sqlalchemy import select
 
 from chapter_manager.models import Attendance, MergeBatch, Person, Pledge
-from chapter_manager.services import consent, merge
+from chapter_manager.services import consent, kiosk_database, merge, merge_undo, pack_export
 from chapter_manager.storage import open_database
 
 NAMES = [("Ana", "López"), ("José", "Núñez"), ("Li", "Wei")]
@@ -92,7 +92,7 @@ def templates(tmp_path_factory):
     main = make_main(folder / "main.db")
     try:
         for event in (1, 2):
-            merge.export_for_kiosk(main, folder / f"kiosk-{event}.db", event)
+            kiosk_database.export_for_kiosk(main, folder / f"kiosk-{event}.db", event)
     finally:
         main.close()
     return folder
@@ -164,7 +164,7 @@ def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair)
                     name_only_people += outcome.new_person and not _identified(people[s.human])
                     signed.append((people[s.human], s.human, s, event, when))
                 _state_explicitly(kiosk, people, statements, n, explicit)
-                packs.append(merge.export_pack(kiosk, folder / f"{n}.cmpack").path)
+                packs.append(pack_export.export_pack(kiosk, folder / f"{n}.cmpack").path)
             finally:
                 kiosk.close()
 
@@ -226,9 +226,9 @@ def test_merge_is_idempotent_order_independent_and_loses_no_one(templates, fair)
                 assert len(pledges) == len(rows)
 
             # The whole merge can be undone, newest first, back to where it started.
-            for batch in merge.list_merges(one, 1):
+            for batch in merge_undo.list_merges(one, 1):
                 if batch.undone_at is None:
-                    merge.undo_merge(one, batch.id)
+                    merge_undo.undo_merge(one, batch.id)
             assert state(one) == before
         finally:
             one.close()
@@ -338,7 +338,7 @@ def test_differing_names_for_one_email_merge_the_same_in_any_order_and_change_no
                 for i, s in enumerate(ups):
                     _sign_as(kiosk, people[s.human], s.human, s, FAIR_DAY + dt.timedelta(minutes=skew + i))
                     signings += 1
-                packs.append(merge.export_pack(kiosk, folder / f"{n}.cmpack").path)
+                packs.append(pack_export.export_pack(kiosk, folder / f"{n}.cmpack").path)
             finally:
                 kiosk.close()
         forward, backward = folder / "forward.db", folder / "backward.db"
@@ -367,9 +367,9 @@ def test_differing_names_for_one_email_merge_the_same_in_any_order_and_change_no
                 # of someone; all of them were at event 1.
                 pledged = {p.person_id for p in s.execute(select(Pledge)).scalars()}
                 assert pledged == {r.id for r in rows}
-            for batch in merge.list_merges(one, 1):
+            for batch in merge_undo.list_merges(one, 1):
                 if batch.undone_at is None:
-                    merge.undo_merge(one, batch.id)
+                    merge_undo.undo_merge(one, batch.id)
             assert everything(one) == before
         finally:
             one.close()

@@ -6,7 +6,7 @@ from merging import laptop, make_main
 from sqlalchemy import select
 
 from chapter_manager.models import Attendance, Event, Person, Pledge, RecordSource
-from chapter_manager.services import merge
+from chapter_manager.services import kiosk_database, merge, pack_export
 from chapter_manager.services.kiosk import Kiosk, KioskEntry, KioskStart, load_texts, start_here
 from chapter_manager.storage import open_database
 
@@ -14,14 +14,14 @@ from chapter_manager.storage import open_database
 def test_kiosk_database_and_blank_laptop_signups_merge_into_the_main_event(tmp_path):
     main = make_main(tmp_path / "main.db")
     try:
-        made = merge.export_for_kiosk(main, tmp_path / "fair.db", 1)
+        made = kiosk_database.export_for_kiosk(main, tmp_path / "fair.db", 1)
         texts = load_texts("en")
         with open_database(made.path, device=laptop(1)) as kiosk_db:
             kiosk = Kiosk(kiosk_db, made.event_id, texts)
             kiosk.submit(KioskEntry(given_names="Ana", family_names="López", email="ana@x.org", may_contact=True))
             kiosk.submit(KioskEntry(given_names="Ana", family_names="López", email="ANA@x.org"))  # again
             kiosk.submit(KioskEntry(given_names="Li", family_names="Wei", student_id="20261234"))
-            one = merge.export_pack(kiosk_db, tmp_path / "fair.cmpack").path
+            one = pack_export.export_pack(kiosk_db, tmp_path / "fair.cmpack").path
         with open_database(tmp_path / "blank.db", device=laptop(2)) as blank_db:
             with main.read() as s:
                 title = s.get(Event, 1).title
@@ -30,7 +30,7 @@ def test_kiosk_database_and_blank_laptop_signups_merge_into_the_main_event(tmp_p
             kiosk = Kiosk(blank_db, event_id, texts)
             kiosk.submit(KioskEntry(given_names="Wei", family_names="Li", student_id="20261234"))
             kiosk.submit(KioskEntry(given_names="Nadia", family_names="Kaur"))
-            two = merge.export_pack(blank_db, tmp_path / "blank.cmpack").path
+            two = pack_export.export_pack(blank_db, tmp_path / "blank.cmpack").path
         preview = merge.merge_packs(main, [one, two], dry_run=True)
         assert [e.how for e in preview.events] == ["uuid", "new"]  # another day: not the same event
         summary = merge.merge_packs(main, [one, two], event_choices={preview.events[1].uuid: 1})
@@ -67,7 +67,7 @@ def test_a_kiosk_laptop_counts_on_from_the_main_databases_pledges(tmp_path):
             signup(main, given=f"Persona {n}", email=f"p{n}@x.org")
         signup(main, given="Otra", email="otra@x.org", event_id=2,
                when=FAIR_DAY + dt.timedelta(days=7))  # another event, same goal period
-        made = merge.export_for_kiosk(main, tmp_path / "fair.db", 1)
+        made = kiosk_database.export_for_kiosk(main, tmp_path / "fair.db", 1)
         with open_database(made.path, device=laptop(1)) as kiosk_db:
             kiosk = Kiosk(kiosk_db, made.event_id, load_texts("en"), now=lambda: FAIR_DAY)
             thanks = kiosk.submit(KioskEntry(given_names="Ana", family_names="López"))

@@ -48,13 +48,13 @@ def test_a_schema_2_file_is_backed_up_then_gains_the_merge_tables(tmp_path: Path
 
 
 def test_an_upgraded_file_merges_a_pack_and_downgrades_cleanly(tmp_path: Path) -> None:
-    from chapter_manager.services import merge
+    from chapter_manager.services import merge, pack_export
 
     path = schema_two_file(tmp_path / "chapter.db")
     before = dump(path)
     with open_database(path) as db:
         # A pack of its own sign-ups merges into it as "already here": nothing changes.
-        pack = merge.export_pack(db, tmp_path / "own.cmpack")
+        pack = pack_export.export_pack(db, tmp_path / "own.cmpack")
         assert pack.pledges == len(before["pledges"].rows) == 260
         summary = merge.merge_packs(db, [pack.path])
         assert summary.batch_id is None and summary.known_people == pack.people

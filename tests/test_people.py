@@ -89,6 +89,23 @@ def test_duplicates_by_email_or_student_id(db, chapter):
     assert people.update_person(db, first.id, data).notes == "vegetarian"
 
 
+def test_a_duplicate_names_the_field_taken_and_who_has_it(db, chapter):
+    first = people.create_person(db, chapter.id, PersonData(given_names="Ana", family_names="Ruiz",
+                                                            email="ana@x.org", student_id="007"))
+    other = people.create_person(db, chapter.id, PersonData(given_names="Bea", student_id="008"))
+    with pytest.raises(DuplicateError) as err:
+        people.create_person(db, chapter.id, PersonData(given_names="Other", email="ANA@X.ORG", student_id="009"))
+    assert (err.value.field, err.value.existing_name, err.value.existing_id) == ("email", "Ana Ruiz", first.id)
+    with pytest.raises(DuplicateError) as err:
+        people.create_person(db, chapter.id, PersonData(given_names="Other", student_id=" 007"))
+    assert (err.value.field, err.value.existing_name) == ("student_id", "Ana Ruiz")
+    data = people.person_data(other)
+    data.student_id = "007"
+    with pytest.raises(DuplicateError) as err:
+        people.update_person(db, other.id, data)
+    assert (err.value.field, err.value.existing_id) == ("student_id", first.id)
+
+
 def test_same_email_in_another_chapter_is_another_person(db, chapter):
     from chapter_manager.services.chapters import ChapterData, create_chapter
 

@@ -21,7 +21,7 @@ from chapter_manager.cli import main
 from chapter_manager.reports.data import MIN_GROUP, ReportOptions, fold_small_groups
 from chapter_manager.reports.fonts import FACES, font_dirs, fonts_dir
 from chapter_manager.reports.impact import build_report
-from chapter_manager.reports.text import Typesetter, bidi_levels, visual_order
+from chapter_manager.reports.typeset import Typesetter, bidi_levels, visual_order
 
 NAMES = {
     "es": ("José", "Núñez Peña"),
@@ -266,7 +266,7 @@ def test_fonts_are_shipped_with_their_licences():
 
 def test_bidi_puts_arabic_runs_right_to_left():
     ts = Typesetter()
-    from chapter_manager.reports.text import Style
+    from chapter_manager.reports.typeset import Style
 
     line = ts.line("Ahmad أحمد المنصوري 2024 ok", Style())
     assert [r.text for r in line.runs] == ["Ahmad ", "2024", "أحمد المنصوري ", " ok"]
@@ -373,7 +373,7 @@ def test_a_period_covering_every_record_reuses_the_chapter_figures(db, chapter):
 @given(st.text(alphabet="abc XYZ éñł,.-0123", max_size=60), st.floats(min_value=20, max_value=200),
        st.booleans())
 def test_plain_text_wraps_as_the_general_layout_does(text, width, bold):
-    from chapter_manager.reports.text import Style
+    from chapter_manager.reports.typeset import Style
 
     ts = Typesetter()
     style = Style(size=8.5, bold=bold)

@@ -284,7 +284,7 @@ def test_a_merge_and_its_undo_add_to_the_versions_they_change(tmp_path):
     sign-up (the student id offered waits for review), so their version stays."""
     from merging import FAIR_DAY, copy_db, laptop, make_main, pack_of, signup
 
-    from chapter_manager.services import merge
+    from chapter_manager.services import kiosk_database, merge, merge_undo
 
     main_db = make_main(tmp_path / "main.db")
     kiosk = None
@@ -293,7 +293,7 @@ def test_a_merge_and_its_undo_add_to_the_versions_they_change(tmp_path):
                       when=FAIR_DAY + dt.timedelta(days=7), contact=True)
         form = people.get_person(main_db, here.person_id)
         data, expected = opened(form, people.person_data(form))
-        merge.export_for_kiosk(main_db, tmp_path / "template.db", 1)
+        kiosk_database.export_for_kiosk(main_db, tmp_path / "template.db", 1)
         kiosk = copy_db(tmp_path / "template.db", tmp_path / "kiosk.db", laptop(1))
         signup(kiosk, given="Li", family="Wei", email="li@x.org", student_id="2026-7")  # earlier
         summary = merge.merge_packs(main_db, [pack_of(kiosk, tmp_path / "k.cmpack")])
@@ -307,7 +307,7 @@ def test_a_merge_and_its_undo_add_to_the_versions_they_change(tmp_path):
         saved = people.update_person(main_db, here.person_id, data, expected)
         assert (saved.student_id, saved.notes, saved.version) == (None, "volunteer", 2)
 
-        merge.undo_merge(main_db, summary.batch_id)
+        merge_undo.undo_merge(main_db, summary.batch_id)
         with main_db.read() as s:
             assert s.get(Person, here.person_id).version == 2
             assert s.get(Pledge, here.pledge_id).version == 3

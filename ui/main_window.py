@@ -518,7 +518,7 @@ class MainWindow(QMainWindow):
         db, chapter = self.ctx.db, self.ctx.chapter_id
 
         def work(progress, cancel):  # type: ignore[no-untyped-def]
-            from chapter_manager.services.merge import export_pack
+            from chapter_manager.services.pack_export import export_pack
 
             return export_pack(db, Path(name), chapter_id=chapter)
 

@@ -245,7 +245,7 @@ class MergeDialog(QDialog):
         self.details.setText("\n".join(lines))
         self._show_events(summary)
         if not summary.dry_run and summary.batch_id is not None:
-            from chapter_manager.services.merge import undo_merge
+            from chapter_manager.services.merge_undo import undo_merge
 
             ctx, batch = self.ctx, summary.batch_id
             db = ctx.db
@@ -361,7 +361,7 @@ class ReviewDialog(QDialog):
                 "phone": self.tr("phone")}.get(name, name)
 
     def reload(self) -> None:
-        from chapter_manager.services.merge import list_reviews
+        from chapter_manager.services.merge_reviews import list_reviews
 
         self.reviews = list_reviews(self.ctx.db, self.ctx.require_chapter())
         self.table.setRowCount(len(self.reviews))
@@ -423,7 +423,7 @@ class ReviewDialog(QDialog):
     @Slot()
     def settle(self, same_person: bool) -> None:
         from chapter_manager.errors import ChapterError
-        from chapter_manager.services.merge import resolve_review
+        from chapter_manager.services.merge_reviews import resolve_review
 
         review = self.selected()
         if review is None:

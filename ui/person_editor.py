@@ -60,7 +60,6 @@ from chapter_manager.models import (
 from chapter_manager.services import consent, members, people
 from chapter_manager.services.members import OfficerTermData, OfficerTermView
 from chapter_manager.services.people import PersonData, PersonView
-from chapter_manager.text import email_key
 
 from . import tasks
 from .conflict_dialog import VersionGuard
@@ -781,18 +780,9 @@ class PersonDialog(QDialog):
                 return form.error_text(name)
         return ""
 
-    def _show_duplicate(self, error: DuplicateError, data: PersonData) -> None:
-        field = "student_id"
-        name = ""
-        try:
-            other = people.get_person(self.ctx.db, error.existing_id)
-        except ChapterError:
-            other = None
-        if other is not None:
-            name = other.display_name
-            if data.email and email_key(data.email) == email_key(other.email):
-                field = "email"
-        self.show_errors(ValidationError({field: str(error)}))
+    def _show_duplicate(self, error: DuplicateError) -> None:
+        name = error.existing_name
+        self.show_errors(ValidationError({error.field or "student_id": str(error)}))
         self._duplicate_id = error.existing_id
         if error.existing_id != self.person_id:
             self.open_existing_button.setText(
@@ -852,7 +842,7 @@ class PersonDialog(QDialog):
             self.show_errors(error)
             return False
         except DuplicateError as error:
-            self._show_duplicate(error, data)
+            self._show_duplicate(error)
             return False
         except ChapterError as error:
             show_error(self, error, self.tr("Could not save"))

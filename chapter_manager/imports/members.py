@@ -37,6 +37,7 @@ from sqlalchemy import Table as SqlTable
 from sqlalchemy import delete, select
 
 from .. import jobs
+from ..derived import person_keys
 from ..errors import ChapterError, NotFound, ValidationError
 from ..i18n import _
 from ..models import (
@@ -50,7 +51,6 @@ from ..models import (
     Setting,
 )
 from ..services.common import audit
-from ..services.derived import person_keys
 from ..services.import_undo import undo_key
 from ..services.people import PersonData, display_name
 from ..services.people import _validated as validated_person
@@ -702,7 +702,7 @@ def _drop_taken(conn: Any, chapter_id: int, rows: list[PlannedRow]) -> None:
 
 def _apply_updates(s: Any, chapter_id: int, rows: list[PlannedRow]) -> dict[str, dict[str, Any]]:
     previous: dict[str, dict[str, Any]] = {}
-    from ..services.derived import refresh_person_derived
+    from ..derived import refresh_person_derived
 
     for r in rows:
         person = s.get(Person, r.existing_id)
@@ -823,7 +823,7 @@ def undo_last_import(db: Database, chapter_id: int, audit_uuid: uuid.UUID | None
                     _people.c.id.in_(sorted(ids - busy)))).rowcount or 0
         db.purge_deleted_text(conn)
         restored = 0
-        from ..services.derived import refresh_person_derived
+        from ..derived import refresh_person_derived
 
         for hex_uuid, old in previous.items():
             person = s.scalars(select(Person).where(Person.uuid == uuid.UUID(hex_uuid))).first()

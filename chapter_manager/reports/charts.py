@@ -14,7 +14,7 @@ from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect
 from reportlab.lib import colors
 from reportlab.platypus import Flowable
 
-from .text import Style, Typesetter
+from .typeset import Style, Typesetter
 
 ACCENT = colors.HexColor("#B0005E")
 BLUE = colors.HexColor("#1B6FB5")

@@ -24,13 +24,13 @@ from sqlalchemy import case, func, select
 from .. import jobs
 from ..i18n import _
 from ..models import (
-    AcademicTerm,
     Affiliation,
     GoalMetric,
     Person,
     Pledge,
 )
 from ..privacy import ADVISOR_HIDDEN, personal_columns
+from ..services.chapters import current_term
 from ..services.dashboard import pledge_goal_on
 from ..storage import Database
 from ..text import clean, fold
@@ -171,16 +171,9 @@ def _zone(name: str) -> dt.tzinfo:
 def default_period(db: Database, chapter_id: int, today: dt.date) -> tuple[dt.date, dt.date]:
     """The academic term that contains ``today`` (from its start to today), else the
     last twelve months."""
-    with db.read() as s:
-        term = s.execute(
-            select(AcademicTerm.starts_on)
-            .where(AcademicTerm.chapter_id == chapter_id, AcademicTerm.starts_on <= today,
-                   AcademicTerm.ends_on >= today)
-            .order_by(AcademicTerm.starts_on.desc())
-            .limit(1)
-        ).scalar()
+    term = current_term(db, chapter_id, today)
     if term is not None:
-        return term, today
+        return term.starts_on, today
     return today - dt.timedelta(days=364), today
 
 

@@ -42,7 +42,7 @@ from ..i18n import _
 from ..storage import Database
 from . import charts
 from .data import Cancelled, Progress, ReportData, ReportOptions, gather
-from .text import Style, Text, Typesetter
+from .typeset import Style, Text, Typesetter
 
 PAGE = A4
 MARGIN = 18 * mm

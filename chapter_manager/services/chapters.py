@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -158,6 +159,21 @@ def delete_chapter(db: Database, chapter_id: int) -> None:
         s.delete(chapter)
         s.flush()
         db.purge_deleted_text(s.connection())
+
+
+def term_on(terms: Iterable[TermView], day: dt.date) -> TermView | None:
+    """The chapter's current term on ``day``: the term containing it; of overlapping terms,
+    the one that started last (then the newer); ``None`` between terms."""
+    containing = [t for t in terms if t.starts_on <= day <= t.ends_on]
+    return max(containing, key=lambda t: (t.starts_on, t.id), default=None)
+
+
+def current_term(db: Database, chapter_id: int, day: dt.date) -> TermView | None:
+    """The term the chapter is in on ``day`` (the rule of :func:`term_on`)."""
+    with db.read() as s:
+        terms = s.scalars(select(AcademicTerm).where(
+            AcademicTerm.chapter_id == chapter_id, AcademicTerm.starts_on <= day, AcademicTerm.ends_on >= day))
+        return term_on([to_view(TermView, t) for t in terms], day)
 
 
 def add_term(db: Database, chapter_id: int, name: str, starts_on: dt.date, ends_on: dt.date) -> TermView:

@@ -537,6 +537,17 @@ def kiosk_chapter_id(db: Database) -> int | None:
     return ids[0] if ids else None
 
 
+def event_choice_needed(db: Database) -> bool:
+    """Whether a kiosk started without an event must be told which one to collect for.
+
+    A blank laptop (no events yet) starts on "start here"; a database holding events
+    needs ``--event ID``.  Several chapters are refused as :func:`kiosk_chapter_id` does.
+    """
+    kiosk_chapter_id(db)
+    with db.read() as s:
+        return s.scalar(select(Event.id).limit(1)) is not None
+
+
 def start_here(db: Database, data: KioskStart) -> int:
     """Create the event to collect sign-ups for (and the chapter on an empty file); its id."""
     from .chapters import ChapterData, create_chapter
@@ -572,6 +583,7 @@ def start_here(db: Database, data: KioskStart) -> int:
 __all__ = [
     "KioskStart",
     "kiosk_chapter_id",
+    "event_choice_needed",
     "start_here",
     "ExitGate",
     "GateAnswer",

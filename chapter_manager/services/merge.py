@@ -1,4 +1,8 @@
-"""Sign-up packs: making them, and merging other laptops' sign-ups into this database.
+"""Merging other laptops' sign-up packs into this database.
+
+The other capabilities around packs live beside this one: ``pack_export`` (packs out),
+``kiosk_database`` (a database for a sign-up laptop), ``merge_reviews`` (the questions a
+merge queues) and ``merge_undo`` (taking a merge back).
 
 Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
 
@@ -34,7 +38,7 @@ Rules of a merge (see docs/ARCHITECTURE.md, "Merging laptops"):
   recorded here is not undone by an older statement from a pack.
 * Attendance is one row per person and event.
 * Everything a merge inserted or changed is listed in ``merge_rows``, so the whole merge
-  can be undone (:func:`undo_merge`).  A preview (``dry_run``) runs the same merge and
+  can be undone (``merge_undo.undo_merge``).  A preview (``dry_run``) runs the same merge and
   rolls it back: what it reports is exactly what the merge would do.
 """
 
@@ -50,11 +54,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from .. import jobs
-from ..errors import ChapterError, NotFound
+from ..errors import NotFound
 from ..i18n import _
 from ..models import (
     Attendance,
@@ -66,28 +70,22 @@ from ..models import (
     Device,
     Event,
     EventAlias,
-    Goal,
-    GoalMetric,
     MergeBatch,
     MergeReview,
     MergeRow,
     Person,
     PersonAlias,
     Pledge,
-    Setting,
     Tombstone,
 )
-from ..privacy import identity_hash, personal_columns
+from ..privacy import identity_hash
 from ..storage import Database
 from ..storage.bulk import RowEncoder, bulk_insert, reserve_ids
-from ..storage.packs import BLANK_SALT, OpenedPack, PackRefused, open_pack, write_pack
+from ..storage.packs import OpenedPack, PackRefused, open_pack
 from ..text import fold
 from ..types import UTCDateTime, UUIDType, utcnow
 from .consent import current_consent, refresh_pledges
-from .events import local_day_bounds
 from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
-from .import_undo import forget_people
-from .kiosk import kiosk_baseline_key
 from .pack_values import check_pack_values
 
 Progress = Callable[[float | None, str], None]
@@ -116,7 +114,8 @@ def _dicts(result: Any) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    """``values`` in slices short enough for one ``IN`` list."""
     for i in range(0, len(values), size):
         yield values[i : i + size]
 
@@ -243,7 +242,8 @@ class MergeSummary:
 # --------------------------------------------------------------------------- JSON of rows
 
 
-def _to_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+def row_to_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as JSON, as ``merge_rows.before`` keeps them for an undo."""
     out: dict[str, Any] = {}
     for name, value in row.items():
         if isinstance(value, uuid.UUID):
@@ -256,7 +256,8 @@ def _to_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _from_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+def row_from_json(table: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """The values :func:`row_to_json` kept, back in the column types of ``table``."""
     out: dict[str, Any] = {}
     for name, value in row.items():
         type_ = table.c[name].type
@@ -439,7 +440,7 @@ class _Merger:
         aliases = EventAlias.__table__
         mapping: dict[int, int] = {}
         known: dict[uuid.UUID, tuple[int, str]] = {}
-        for chunk in _chunks([e["uuid"] for e in events]):
+        for chunk in chunks([e["uuid"] for e in events]):
             for r in conn.execute(select(ec.id, ec.uuid).where(ec.uuid.in_(chunk), ec.chapter_id == chapter.id)):
                 known[r.uuid] = (r.id, "uuid")
             for r in conn.execute(select(aliases.c.event_id, aliases.c.uuid)
@@ -505,7 +506,7 @@ class _Merger:
         pack came first.  Someone already here keeps their values: a sign-up never
         changes them (``identity``).
         """
-        from .derived import person_keys
+        from ..derived import person_keys
 
         conn, chapter, s = self.conn, self.chapter, self.summary
         salt = chapter.privacy_salt
@@ -531,19 +532,19 @@ class _Merger:
         by_email: dict[str, int] = {}
         by_sid: dict[str, int] = {}
         pc = _people.c
-        for chunk in _chunks([p["uuid"] for p in people]):
+        for chunk in chunks([p["uuid"] for p in people]):
             by_uuid.update((r[0], r[1]) for r in conn.execute(select(pc.uuid, pc.id).where(pc.uuid.in_(chunk))))
             by_uuid.update((r[0], r[1]) for r in conn.execute(
                 select(PersonAlias.uuid, PersonAlias.person_id).where(PersonAlias.uuid.in_(chunk))))
-        for chunk in _chunks([p["email_key"] for p in people if p["email_key"]]):
+        for chunk in chunks([p["email_key"] for p in people if p["email_key"]]):
             by_email.update((r[0], r[1]) for r in conn.execute(
                 select(pc.email_key, pc.id).where(pc.chapter_id == chapter.id, pc.email_key.in_(chunk))))
-        for chunk in _chunks([p["student_id"] for p in people if p["student_id"]]):
+        for chunk in chunks([p["student_id"] for p in people if p["student_id"]]):
             by_sid.update((r[0], r[1]) for r in conn.execute(
                 select(pc.student_id, pc.id).where(pc.chapter_id == chapter.id, pc.student_id.in_(chunk))))
         # Who they are here (names and the fields a sign-up may offer), read once.
         here: dict[int, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(set(by_email.values()) | set(by_sid.values()))):
+        for chunk in chunks(sorted(set(by_email.values()) | set(by_sid.values()))):
             here.update((r["id"], r) for r in _dicts(conn.execute(
                 select(pc.id, pc.given_names, pc.family_names, pc.preferred_name, pc.email, pc.student_id,
                        pc.phone).where(pc.id.in_(chunk)))))
@@ -711,7 +712,7 @@ class _Merger:
             if before is None:
                 self.inserted["merge_reviews"].append(rid)
             else:
-                self.changed.append(("merge_reviews", rid, _to_json(MergeReview.__table__, before)))
+                self.changed.append(("merge_reviews", rid, row_to_json(MergeReview.__table__, before)))
             self.summary.details_queued += 1
 
     # ------------------------------------------------------------ likely matches
@@ -730,16 +731,16 @@ class _Merger:
             return
         pc = _people.c
         names: set[str] = set()
-        for chunk in _chunks(touched):
+        for chunk in chunks(touched):
             names.update(r[0] for r in conn.execute(select(pc.sort_key).where(pc.id.in_(chunk))))
         people: dict[int, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(names)):
+        for chunk in chunks(sorted(names)):
             people.update((r.id, dict(r._mapping)) for r in conn.execute(
                 select(pc.id, pc.sort_key, pc.email_key, pc.student_id, pc.given_names, pc.family_names)
                 .where(pc.chapter_id == chapter.id, pc.sort_key.in_(chunk))))
         events_of: dict[int, set[int]] = defaultdict(set)
         ids = sorted(people)
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             for r in conn.execute(select(_attendance.c.person_id, _attendance.c.event_id)
                                   .where(_attendance.c.person_id.in_(chunk))):
                 events_of[r[0]].add(r[1])
@@ -795,7 +796,7 @@ class _Merger:
         targets = sorted({person_map[p["person_id"]] for p in wanted})
         existing: dict[int, dict[str, Any]] = {}
         cols = (pc.id, pc.person_id, pc.uuid, pc.signed_at)
-        for chunk in _chunks(targets):
+        for chunk in chunks(targets):
             for r in _dicts(conn.execute(select(*cols).where(pc.chapter_id == chapter.id,
                                                              pc.person_id.in_(chunk)))):
                 existing[r["person_id"]] = r
@@ -855,7 +856,7 @@ class _Merger:
         conn, pc = self.conn, _pledges.c
         names = sorted(set().union(*pending.values()))
         before: dict[int, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(pending)):
+        for chunk in chunks(sorted(pending)):
             before.update((r["id"], r) for r in _dicts(conn.execute(
                 select(pc.id, *(pc[k] for k in names)).where(pc.id.in_(chunk)))))
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -863,7 +864,7 @@ class _Merger:
             keys = tuple(sorted(changes))
             groups[keys].append({"pledge": pledge_id, **{f"new_{k}": changes[k] for k in keys}})
             self.changed.append(("pledges", pledge_id,
-                                 _to_json(_pledges, {k: before[pledge_id][k] for k in keys})))
+                                 row_to_json(_pledges, {k: before[pledge_id][k] for k in keys})))
         for keys, params in groups.items():
             conn.execute(
                 update(_pledges).where(pc.id == bindparam("pledge"))
@@ -880,12 +881,12 @@ class _Merger:
         s.refused_signups += len(attendance) - len(wanted)
         targets = sorted({person_map[a["person_id"]] for a in wanted})
         seen: set[tuple[int, int]] = set()
-        for chunk in _chunks(targets):
+        for chunk in chunks(targets):
             seen.update((r[0], r[1]) for r in conn.execute(
                 select(ac.event_id, ac.person_id).where(ac.person_id.in_(chunk))))
         fresh = [a for a in wanted if (event_map[a["event_id"]], person_map[a["person_id"]]) not in seen]
         known_uuids: set[uuid.UUID] = set()
-        for chunk in _chunks([a["uuid"] for a in fresh]):
+        for chunk in chunks([a["uuid"] for a in fresh]):
             known_uuids.update(r[0] for r in conn.execute(select(ac.uuid).where(ac.uuid.in_(chunk))))
         rows = []
         for a in wanted:
@@ -923,7 +924,7 @@ class _Merger:
                 self.consent_before.setdefault((pid, purpose), value)
         sc = _statements.c
         known: set[uuid.UUID] = set()
-        for chunk in _chunks([st["uuid"] for st in wanted]):
+        for chunk in chunks([st["uuid"] for st in wanted]):
             known.update(r[0] for r in conn.execute(select(sc.uuid).where(sc.uuid.in_(chunk))))
         rows = []
         for st in wanted:
@@ -1053,368 +1054,3 @@ def merge_packs(
             pass
     report(1.0, _("Done"))
     return summary
-
-
-# --------------------------------------------------------------------------- undo
-
-
-@dataclass(frozen=True)
-class MergeBatchView:
-    id: int
-    chapter_id: int
-    merged_at: dt.datetime
-    packs: list[dict[str, object]]
-    summary: dict[str, object]
-    undone_at: dt.datetime | None
-
-
-def list_merges(db: Database, chapter_id: int) -> list[MergeBatchView]:
-    """The chapter's merges, newest first."""
-    t = MergeBatch.__table__
-    with db.connect() as conn:
-        return [MergeBatchView(r.id, r.chapter_id, r.merged_at, r.packs, r.summary, r.undone_at)
-                for r in conn.execute(select(t).where(t.c.chapter_id == chapter_id).order_by(t.c.id.desc()))]
-
-
-def undo_merge(db: Database, batch_id: int, *, progress: Progress | None = None,
-               cancel: jobs.CancelSignal | None = None) -> int:
-    """Take back everything one merge added or changed; return how many rows.
-
-    Only the chapter's newest merge that is not undone yet can be undone (a later merge
-    may build on it).  People the merge added go, with whatever was recorded about them
-    since; pledges the merge changed get their earlier values back.
-    """
-    t, r = MergeBatch.__table__, MergeRow.__table__
-    jobs.check(cancel)
-    with db.connect(write=True) as conn:
-        jobs.check(cancel)  # the last moment: past it the undo runs to its end
-        batch = conn.execute(select(t).where(t.c.id == batch_id)).first()
-        if batch is None:
-            raise NotFound(_("There is no merge with id {id}.").format(id=batch_id))
-        if batch.undone_at is not None:
-            raise ChapterError(_("That merge was undone already."))
-        newer = conn.execute(select(func.count()).select_from(t).where(
-            t.c.chapter_id == batch.chapter_id, t.c.id > batch_id, t.c.undone_at.is_(None))).scalar()
-        if newer:
-            raise ChapterError(_("A later merge builds on this one; undo the later merge first."))
-        rows = conn.execute(select(r.c.table_name, r.c.row_id, r.c.before)
-                            .where(r.c.batch_id == batch_id).order_by(r.c.id.desc())).all()
-        tables = {"pledges": _pledges, "people": _people, "attendance": _attendance,
-                  "events": _events, "merge_reviews": MergeReview.__table__,
-                  "event_aliases": EventAlias.__table__, "consent_statements": _statements}
-        for name, row_id, before in rows:
-            if before is not None:
-                table = tables[name]
-                conn.execute(update(table).where(table.c.id == row_id).values(
-                    **_from_json(table, before),
-                    **({"version": table.c.version + 1} if "version" in table.c else {})))
-        consent_people = _consent_people(conn, rows)
-        added_people = [row_id for n, row_id, before in rows if n == "people" and before is None]
-        forget_people(conn, [tuple(row) for chunk in _chunks(added_people) for row in conn.execute(
-            select(_people.c.chapter_id, _people.c.uuid).where(_people.c.id.in_(chunk)))])
-        for name in ("consent_statements", "merge_reviews", "event_aliases", "attendance", "pledges",
-                     "people", "events"):
-            ids = [row_id for n, row_id, before in rows if n == name and before is None]
-            table = tables[name]
-            for chunk in _chunks(ids):
-                conn.execute(delete(table).where(table.c.id.in_(chunk)))
-        # Consent follows the statements left (one made here since the merge counts).
-        refresh_pledges(conn, consent_people)
-        conn.execute(update(t).where(t.c.id == batch_id).values(undone_at=utcnow()))
-        conn.execute(insert(AuditEntry.__table__).values(
-            uuid=uuid.uuid4(), device_id=db.device.id, device_seq=db.allocate_sequence(conn, 1),
-            created_at=utcnow(), updated_at=utcnow(), chapter_id=batch.chapter_id,
-            action=AuditAction.MERGE, entity="merge_batch", summary="merge undone",
-            details={"batch_id": batch_id, "rows": len(rows)},
-        ))
-        if any(n == "people" for n, _i, _b in rows):
-            db.purge_deleted_text(conn)
-        return len(rows)
-
-
-def _consent_people(conn: Connection, rows: Sequence[Any]) -> list[int]:
-    """People whose consent an undo may change: of the statements or pledges it touched."""
-    found: set[int] = set()
-    for name, table in (("consent_statements", _statements), ("pledges", _pledges)):
-        ids = sorted({row_id for n, row_id, _before in rows if n == name})
-        for chunk in _chunks(ids):
-            found.update(r[0] for r in conn.execute(select(table.c.person_id).where(table.c.id.in_(chunk))))
-    return sorted(found)
-
-
-# --------------------------------------------------------------------------- review
-
-
-@dataclass(frozen=True)
-class ReviewView:
-    id: int
-    person_id: int
-    candidate_id: int
-    person_name: str
-    candidate_name: str
-    person_details: str  # email · student id, for telling them apart
-    candidate_details: str
-    event_title: str
-    # Why it was queued: "name" (same name at a shared event), "identifier" (someone's
-    # email or student id with another name), "details" (values offered for empty fields
-    # of the person here; person and candidate are the same person).
-    reason: str = "name"
-    # What "Same person" / "Accept" would write into empty fields of the person here.
-    offered: dict[str, str] = field(default_factory=dict)
-    # For "identifier": what the sign-up typed that belongs to the person here.
-    held_back: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def reason_label(self) -> str:
-        return {
-            "name": _("Same name at the same event"),
-            "identifier": _("Someone here has this email or student id, under another name"),
-            "details": _("A sign-up offers details this person has not given"),
-        }.get(self.reason, self.reason)
-
-
-def _details(email: str | None, student_id: str | None) -> str:
-    return " · ".join(v for v in (email, student_id) if v) or _("no email or student id")
-
-
-_OFFERABLE = ("email", "student_id", "phone")
-
-
-def _offered(reason: str, proposed: dict[str, Any] | None, newcomer: Any, here: Any) -> dict[str, str]:
-    """What settling the question would write into the empty fields of the person here."""
-    source = (proposed or {}) if reason == "details" else {k: getattr(newcomer, k) for k in _OFFERABLE}
-    return {k: str(source[k]) for k in _OFFERABLE if source.get(k) and not getattr(here, k)}
-
-
-def list_reviews(db: Database, chapter_id: int) -> list[ReviewView]:
-    """Questions waiting for the organiser, oldest first."""
-    mr = MergeReview.__table__
-    a, b = _people.alias("a"), _people.alias("b")
-    with db.connect() as conn:
-        rows = conn.execute(
-            select(mr.c.id, mr.c.person_id, mr.c.candidate_id, mr.c.reason, mr.c.proposed,
-                   a.c.given_names, a.c.family_names, a.c.email, a.c.student_id, a.c.phone,
-                   b.c.given_names.label("cg"), b.c.family_names.label("cf"),
-                   b.c.email.label("ce"), b.c.student_id.label("cs"), b.c.phone.label("cp"), _events.c.title)
-            .join(a, a.c.id == mr.c.person_id).join(b, b.c.id == mr.c.candidate_id)
-            .outerjoin(_events, _events.c.id == mr.c.event_id)
-            .where(mr.c.chapter_id == chapter_id, mr.c.resolved_at.is_(None)).order_by(mr.c.id)
-        ).all()
-    out = []
-    for r in rows:
-        here = _Fields(r.ce, r.cs, r.cp)
-        offered = _offered(r.reason, r.proposed, _Fields(r.email, r.student_id, r.phone), here)
-        if r.reason == "details" and not offered:
-            continue  # filled in since: nothing left to ask
-        held = {k: str(v) for k, v in (r.proposed or {}).items() if v} if r.reason == "identifier" else {}
-        out.append(ReviewView(
-            r.id, r.person_id, r.candidate_id, _name(r.given_names, r.family_names), _name(r.cg, r.cf),
-            _details(r.email, r.student_id), _details(r.ce, r.cs), r.title or "", r.reason or "name",
-            offered, held))
-    return out
-
-
-@dataclass(frozen=True)
-class _Fields:
-    email: str | None
-    student_id: str | None
-    phone: str | None
-
-
-def count_reviews(db: Database, chapter_id: int) -> int:
-    return len(list_reviews(db, chapter_id))
-
-
-def resolve_review(db: Database, review_id: int, *, same_person: bool,
-                   accept: Iterable[str] | None = None) -> int | None:
-    """Settle a question; returns the person who remains when they are the same.
-
-    Same person: the newcomer's pledge, attendance and consent statements go to the person
-    already here (one pledge: the earlier signing; consent: the latest statement), the
-    offered email, student id or phone (those named in ``accept``; all when ``None``) fill
-    what the person here lacks, and the newcomer's entry goes; their UUID stays as an
-    alias, so merging the pack again finds the person.  Not the same: both stay, and the
-    question is not asked again.  For a "details" question, ``same_person`` means "accept
-    the offered values" (those in ``accept``) and nothing is moved or removed.
-    """
-    from .derived import person_keys
-
-    wanted = None if accept is None else set(accept)
-    mr = MergeReview.__table__
-    with db.connect(write=True) as conn:
-        review = conn.execute(select(mr).where(mr.c.id == review_id)).first()
-        if review is None or review.resolved_at is not None:
-            raise NotFound(_("That question was settled already."))
-        if not same_person:
-            conn.execute(update(mr).where(mr.c.id == review_id).values(
-                resolved_at=utcnow(), resolution="declined" if review.reason == "details" else "separate"))
-            return None
-        gone, keep = review.person_id, review.candidate_id
-        pc = _people.c
-        here = dict(conn.execute(select(_people).where(pc.id == keep)).one()._mapping)
-        if review.reason == "details":
-            offered = dict(review.proposed or {})
-        else:
-            newcomer = dict(conn.execute(select(_people).where(pc.id == gone)).one()._mapping)
-            offered = {k: newcomer[k] for k in _OFFERABLE}
-            _move_signups(conn, gone, keep)
-            conn.execute(update(PersonAlias.__table__).where(PersonAlias.person_id == gone).values(person_id=keep))
-            conn.execute(insert(PersonAlias.__table__).values(uuid=newcomer["uuid"], person_id=keep))
-            forget_people(conn, [(newcomer["chapter_id"], newcomer["uuid"])])
-            conn.execute(delete(_people).where(pc.id == gone))
-        conn.execute(update(mr).where(mr.c.id == review_id).values(
-            resolved_at=utcnow(), resolution="accepted" if review.reason == "details" else "merged"))
-        fill = {k: offered[k] for k in _OFFERABLE
-                if here[k] is None and offered.get(k) and (wanted is None or k in wanted)}
-        if fill:
-            merged = {**here, **fill}
-            keys = person_keys(merged["given_names"], merged["family_names"], merged["preferred_name"],
-                               merged["email"], merged["student_id"], merged["family_name_first"])
-            fill.update(email_key=keys.email_key, search_text=keys.search_text, updated_at=utcnow())
-            taken = conn.execute(select(pc.id).where(pc.chapter_id == here["chapter_id"], pc.id != keep, or_(
-                and_(pc.email_key.is_not(None), pc.email_key == fill.get("email_key")),
-                and_(pc.student_id.is_not(None), pc.student_id == fill.get("student_id"))))).first()
-            if taken is None:
-                conn.execute(update(_people).where(pc.id == keep).values(**fill, version=pc.version + 1))
-        if review.reason != "details":
-            db.purge_deleted_text(conn)
-        return int(keep)
-
-
-def _move_signups(conn: Connection, gone: int, keep: int) -> None:
-    """The newcomer's pledge (one pledge: the earlier signing), attendance and consent
-    statements to the person here; their consent is then the latest of all statements."""
-    lc, ac = _pledges.c, _attendance.c
-    theirs = conn.execute(select(_pledges).where(lc.person_id == gone)).first()
-    mine = conn.execute(select(_pledges).where(lc.person_id == keep)).first()
-    if theirs is not None:
-        if mine is None:
-            conn.execute(update(_pledges).where(lc.id == theirs.id).values(
-                person_id=keep, version=lc.version + 1))
-        else:
-            first, second = sorted((theirs, mine), key=lambda p: (p.signed_at, p.uuid.bytes))
-            conn.execute(delete(_pledges).where(lc.id == second.id))
-            conn.execute(update(_pledges).where(lc.id == first.id).values(
-                person_id=keep, version=lc.version + 1))
-    # Their consent statements are the person's: consent is the latest of them all.
-    conn.execute(update(_statements).where(_statements.c.person_id == gone).values(person_id=keep))
-    refresh_pledges(conn, [keep])
-    for att in conn.execute(select(ac.id, ac.event_id).where(ac.person_id == gone)).all():
-        clash = conn.execute(select(ac.id).where(ac.person_id == keep, ac.event_id == att.event_id)).first()
-        if clash is None:
-            conn.execute(update(_attendance).where(ac.id == att.id).values(person_id=keep))
-
-
-# --------------------------------------------------------------------------- packs out
-
-
-@dataclass(frozen=True)
-class PackWritten:
-    path: Path
-    people: int
-    pledges: int
-    attendance: int
-    events: int
-
-
-def export_pack(db: Database, out: Path | str, *, chapter_id: int | None = None,
-                event_id: int | None = None, since: dt.date | None = None,
-                progress: Progress | None = None, cancel: jobs.CancelSignal | None = None) -> PackWritten:
-    """Write this database's sign-ups (optionally of one event, or since a day) to a pack."""
-    event_uuid = None
-    if event_id is None and chapter_id is None:
-        with db.connect() as conn:
-            ids = conn.execute(select(Chapter.id).limit(2)).scalars().all()
-        if len(ids) > 1:
-            from ..errors import ChapterChoiceNeeded
-
-            raise ChapterChoiceNeeded(
-                _("This database holds several chapters; choose one (--chapter ID)."))
-    if event_id is not None:
-        with db.connect() as conn:
-            row = conn.execute(select(_events.c.uuid, _events.c.chapter_id).where(_events.c.id == event_id)).first()
-        if row is None:
-            raise NotFound(_("There is no event with id {id}.").format(id=event_id))
-        event_uuid = row.uuid
-        chapter_id = chapter_id or row.chapter_id
-    with db.raw_sqlite() as raw:
-        written = write_pack(raw, Path(out), device_id=db.device.id, device_name=db.device.name,
-                             chapter_id=chapter_id, event_id=event_id, event_uuid=event_uuid, since=since,
-                             progress=progress, cancel=cancel)
-    c = written.counts
-    return PackWritten(written.path, c["people"], c["pledges"], c["attendance"], c["events"])
-
-
-@dataclass(frozen=True)
-class KioskDatabase:
-    path: Path
-    chapter_id: int
-    event_id: int
-    goals: int
-
-
-def _count_pledges(conn: Any, *conditions: Any) -> int:
-    return int(conn.scalar(select(func.count()).select_from(Pledge).where(*conditions)) or 0)
-
-
-def export_for_kiosk(db: Database, out: Path | str, event_id: int) -> KioskDatabase:
-    """A new database for a kiosk laptop: the chapter, one event and its goals, no one's data.
-
-    Rows keep their UUIDs, so the kiosk's sign-ups merge into the same chapter and event.
-    Personal columns (``privacy.personal_columns``) of what is copied are left empty.
-    """
-    from ..storage import open_database
-
-    out = Path(out).expanduser().absolute()
-    if out.exists():
-        raise ChapterError(_("{path} exists already; choose a new file name for the kiosk "
-                             "database.").format(path=out))
-    personal = personal_columns()
-    with db.connect() as conn:
-        event = conn.execute(select(_events).where(_events.c.id == event_id)).first()
-        if event is None:
-            raise NotFound(_("There is no event with id {id}.").format(id=event_id))
-        chapter = conn.execute(select(Chapter.__table__).where(Chapter.id == event.chapter_id)).one()
-        goals = conn.execute(select(Goal.__table__).where(Goal.chapter_id == chapter.id)).all()
-        # What the kiosk's thanks count from: the pledges this database has already, at
-        # the event and in each pledge goal's period (the kiosk adds its own sign-ups).
-        baselines = {kiosk_baseline_key("event", event.uuid): _count_pledges(
-            conn, Pledge.chapter_id == chapter.id, Pledge.event_id == event.id)}
-        for goal in goals:
-            if goal.metric == GoalMetric.PLEDGES:
-                start, end = local_day_bounds(goal.starts_on, goal.ends_on, chapter.timezone)
-                baselines[kiosk_baseline_key("goal", goal.uuid)] = _count_pledges(
-                    conn, Pledge.chapter_id == chapter.id, Pledge.signed_at >= start, Pledge.signed_at < end)
-
-    def blank(table: Any, row: Any) -> dict[str, Any]:
-        values = {k: v for k, v in row._mapping.items() if k != "id"}
-        for column in personal.get(table.name, {}):
-            values[column] = None if table.c[column].nullable else ""
-        if table is Chapter.__table__:
-            # The key of erased people's hashes stays home: a copied kiosk database or a
-            # pack must not let anyone test guesses against the chapter's tombstones.
-            values["privacy_salt"] = BLANK_SALT
-        return values
-
-    partial = out.with_name(out.name + ".partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    kiosk = open_database(partial, device=db.device)
-    try:
-        with kiosk.connect(write=True) as conn:
-            new_chapter = conn.execute(insert(Chapter.__table__).values(
-                **blank(Chapter.__table__, chapter))).inserted_primary_key[0]
-            new_event = conn.execute(insert(_events).values(
-                **{**blank(_events, event), "chapter_id": new_chapter})).inserted_primary_key[0]
-            for goal in goals:
-                conn.execute(insert(Goal.__table__).values(
-                    **{**blank(Goal.__table__, goal), "chapter_id": new_chapter}))
-            conn.execute(insert(Setting.__table__).values(key="kiosk_event", value=str(event.uuid)))
-            for key, count in baselines.items():
-                conn.execute(insert(Setting.__table__).values(key=key, value=str(count)))
-    finally:
-        kiosk.close()
-    import os
-
-    os.replace(partial, out)
-    return KioskDatabase(out, int(new_chapter), int(new_event), len(goals))

@@ -209,7 +209,7 @@ def _no_constant(name: str) -> object:
 
 
 def _check_person(row: dict[str, Any], country: str) -> None:
-    from .derived import person_keys
+    from ..derived import person_keys
     from .people import PersonData, _validated
 
     data = PersonData(**{k: row[k] for k in (

@@ -218,14 +218,16 @@ def _refuse_duplicate(existing: Person | None, values: dict[str, object]) -> Non
         existing.given_names, existing.family_names, existing.preferred_name, existing.family_name_first
     )
     if values.get("email") and email_key(str(values["email"])) == existing.email_key:
-        message = _("{name} (id {id}) already has the email address {email}.")
+        field, message = "email", _("{name} (id {id}) already has the email address {email}.")
     else:
-        message = _("{name} (id {id}) already has the student id {student_id}.")
+        field, message = "student_id", _("{name} (id {id}) already has the student id {student_id}.")
     raise DuplicateError(
         message.format(
             name=name, id=existing.id, email=existing.email, student_id=existing.student_id
         ),
         existing.id,
+        field=field,
+        existing_name=name,
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from ..derived import person_keys
 from ..errors import NotFound, ValidationError
 from ..i18n import _
 from ..models import (
@@ -49,7 +50,6 @@ from ..types import utcnow
 from ..validation import Problems, check_aware, check_text, shorten
 from .common import audit, get_or_fail, to_view
 from .consent import record_statements, refresh_pledges, ticked_statements
-from .derived import person_keys
 from .identity import IDENTIFIER, offer_details, offered_values, person_agrees
 from .import_undo import forget_people
 from .people import PersonData, _validated, display_name

@@ -492,6 +492,8 @@ def _check_people(conn: Connection, people: list[dict[str, Any]]) -> None:
                             value=mine["email"] if key == "email_key" else mine[key],
                         ),
                         other["id"],
+                        field="email" if key == "email_key" else "student_id",
+                        existing_name=_name(other),
                     )
 
 
@@ -517,6 +519,7 @@ def _check_pledges(
                     _("The pledge of {name} cannot be put back: they have signed a new "
                       "pledge since.").format(name=_name(signer)),
                     signer["id"],
+                    existing_name=_name(signer),
                 )
 
 

@@ -1,7 +1,7 @@
 """Finding people by any part of their name, email or student id.
 
 The folded text lives on the person (``search_text``, ``name_key``, ``sort_key``; see
-``services.derived``), so "nunez" finds "Núñez" and "WANG" finds "Wang Fang".
+``chapter_manager.derived``), so "nunez" finds "Núñez" and "WANG" finds "Wang Fang".
 
 Ranking, best first:
 

@@ -21,8 +21,8 @@ class ChapterSession(Session):
 
 @event.listens_for(ChapterSession, "before_flush")
 def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    from ..derived import refresh_person_derived
     from ..models import Person, Replicated
-    from ..services.derived import refresh_person_derived
 
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Person):

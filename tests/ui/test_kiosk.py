@@ -305,7 +305,7 @@ def _row(db, person_id):  # type: ignore[no-untyped-def]
 
 def test_someone_typing_a_members_email_with_another_name_changes_nothing_of_theirs(
         qtbot, db, chapter, event, kiosk):
-    from chapter_manager.services import merge
+    from chapter_manager.services import merge_reviews
 
     member = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", family_names="López",
                                                         email="ana@example.org"),
@@ -327,7 +327,7 @@ def test_someone_typing_a_members_email_with_another_name_changes_nothing_of_the
         assert (newcomer.given_names, newcomer.email, newcomer.student_id) == ("Mallory", None, "99999999")
         assert s.scalar(select(func.count()).select_from(Attendance)
                         .where(Attendance.person_id == member.person_id)) == 0
-    (review,) = merge.list_reviews(db, chapter.id)
+    (review,) = merge_reviews.list_reviews(db, chapter.id)
     assert (review.reason, review.person_id, review.candidate_id) == (
         "identifier", outcome.person_id, member.person_id)
     # The same person signing again is the same sign-up, not a third person.
@@ -337,11 +337,11 @@ def test_someone_typing_a_members_email_with_another_name_changes_nothing_of_the
     qtbot.keyClicks(form.email, "ana@example.org")
     qtbot.keyClick(form.email, Qt.Key.Key_Return)
     assert kiosk.last_thanks.outcome.person_id == outcome.person_id
-    assert _row(db, member.person_id) == before and len(merge.list_reviews(db, chapter.id)) == 1
+    assert _row(db, member.person_id) == before and len(merge_reviews.list_reviews(db, chapter.id)) == 1
 
 
 def test_a_member_signing_at_the_kiosk_offers_a_student_id_for_review(qtbot, db, chapter, event, kiosk):
-    from chapter_manager.services import merge
+    from chapter_manager.services import merge_reviews
 
     member = pledges.sign_up(db, chapter.id, PersonData(given_names="Ana", family_names="López",
                                                         email="ana@example.org"), pledges.PledgeData())
@@ -355,9 +355,9 @@ def test_a_member_signing_at_the_kiosk_offers_a_student_id_for_review(qtbot, db,
     assert kiosk.last_thanks.outcome.person_id == member.person_id  # her, by email and name
     after = dict(_row(db, member.person_id))
     assert after["student_id"] is None and after["given_names"] == "Ana"
-    (review,) = merge.list_reviews(db, chapter.id)
+    (review,) = merge_reviews.list_reviews(db, chapter.id)
     assert (review.reason, review.offered) == ("details", {"student_id": "20261234"})
-    merge.resolve_review(db, review.id, same_person=True)
+    merge_reviews.resolve_review(db, review.id, same_person=True)
     assert dict(_row(db, member.person_id))["student_id"] == "20261234"
     assert dict(before)["uuid"] == after["uuid"]
 

@@ -314,6 +314,22 @@ def test_create_a_person_bad_email_shown_next_to_the_field_then_fixed(ctx, crowd
     assert members.get_membership(ctx.db, saved.id).status is MembershipStatus.ACTIVE
 
 
+def test_duplicate_student_id_is_shown_under_the_student_id(ctx, crowd, qtbot):
+    people.create_person(ctx.db, ctx.chapter_id, PersonData(given_names="Beatriz", family_names="Ruiz",
+                                                            email="beatriz.ruiz@example.org", student_id="4242"))
+    page = make_page(ctx, qtbot)
+    page.new_item()
+    dialog = page.editor
+    dialog.given_names.setText("Otra")
+    dialog.email.setText("otra@example.org")
+    dialog.student_id.setText("4242")
+    assert dialog.save() is False
+    assert "Beatriz Ruiz" in dialog.error_text("student_id")
+    assert dialog.error_text("email") == ""
+    assert "Beatriz Ruiz" in dialog.open_existing_button.text()
+    dialog.reject()
+
+
 def test_a_name_is_required(ctx, qtbot):
     from ui.person_editor import PersonDialog
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from chapter_manager.device import DeviceIdentity
 from chapter_manager.models import Person
-from chapter_manager.services import merge
+from chapter_manager.services import kiosk_database, merge, pack_export
 from chapter_manager.services.events import EventData, create_event
 from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData, sign_up
@@ -30,7 +30,7 @@ def pack(ctx, tmp_path):
     event = create_event(ctx.db, ctx.chapter_id, EventData(title="Jornada de firmas", starts_at=DAY))
     sign_up(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López"),
             PledgeData(event_id=event.id, signed_at=DAY))
-    made = merge.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", event.id)
+    made = kiosk_database.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", event.id)
     kiosk = open_database(made.path, device=KIOSK)
     try:
         for i in range(3):
@@ -38,7 +38,7 @@ def pack(ctx, tmp_path):
                     PledgeData(event_id=made.event_id, signed_at=DAY))
         sign_up(kiosk, made.chapter_id, PersonData(given_names="ANA", family_names="Lopez"),
                 PledgeData(event_id=made.event_id, signed_at=DAY))
-        return merge.export_pack(kiosk, tmp_path / "kiosk1.cmpack").path
+        return pack_export.export_pack(kiosk, tmp_path / "kiosk1.cmpack").path
     finally:
         kiosk.close()
 
@@ -109,7 +109,7 @@ def test_review_says_why_and_the_organiser_ticks_what_to_keep(ctx, qtbot, tmp_pa
     event = create_event(ctx.db, ctx.chapter_id, EventData(title="Jornada de firmas", starts_at=DAY))
     member = sign_up(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López",
                                                         email="ana@x.org"), PledgeData(signed_at=DAY)).person_id
-    made = merge.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", event.id)
+    made = kiosk_database.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", event.id)
     # An impostor with her email on one laptop, and Ana herself offering a phone on another.
     packs = []
     for n, person in enumerate((
@@ -121,7 +121,7 @@ def test_review_says_why_and_the_organiser_ticks_what_to_keep(ctx, qtbot, tmp_pa
         kiosk = open_database(copy, device=DeviceIdentity(__import__("uuid").UUID(int=20 + n), f"k{n}"))
         try:
             sign_up(kiosk, made.chapter_id, person, PledgeData(event_id=made.event_id, signed_at=DAY))
-            packs.append(merge.export_pack(kiosk, tmp_path / f"k{n}.cmpack").path)
+            packs.append(pack_export.export_pack(kiosk, tmp_path / f"k{n}.cmpack").path)
         finally:
             kiosk.close()
     merge.merge_packs(ctx.db, packs)
@@ -184,7 +184,7 @@ def test_the_organiser_chooses_where_a_blank_laptops_event_goes(ctx, qtbot, tmp_
         theirs = create_event(blank, 1, EventData(title="Stand HeForShe", starts_at=DAY))
         sign_up(blank, 1, PersonData(given_names="A", family_names="B", email="a@x.org"),
                 PledgeData(event_id=theirs.id, signed_at=DAY))
-        pack = merge.export_pack(blank, tmp_path / "blank.cmpack").path
+        pack = pack_export.export_pack(blank, tmp_path / "blank.cmpack").path
     finally:
         blank.close()
     dialog = MergeDialog(ctx, paths=[pack])

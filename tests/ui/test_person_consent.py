@@ -80,12 +80,12 @@ def test_cancel_withdraws_nothing_and_a_new_person_has_no_history(ctx, qtbot):
 
 def test_merge_dialog_counts_consents_and_names_no_one(ctx, qtbot, tmp_path):
     from chapter_manager.device import DeviceIdentity
-    from chapter_manager.services import consent, merge
+    from chapter_manager.services import consent, kiosk_database, pack_export
     from chapter_manager.storage import open_database
     from ui.merge_dialog import MergeDialog
 
     outcome = _signed(ctx, may_contact=True, may_publish_name=True)
-    made = merge.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", 1)
+    made = kiosk_database.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", 1)
     kiosk = open_database(made.path, device=DeviceIdentity(__import__("uuid").UUID(int=7), "kiosk 1"))
     try:
         # Carolina again on the kiosk, later, ticking nothing: no statement.  Nadia ticks one box.
@@ -93,7 +93,7 @@ def test_merge_dialog_counts_consents_and_names_no_one(ctx, qtbot, tmp_path):
                         PledgeData(event_id=made.event_id, signed_at=SIGNED + dt.timedelta(hours=1)))
         pledges.sign_up(kiosk, made.chapter_id, PersonData(given_names="Nadia", email="nadia@unam.mx"),
                         PledgeData(event_id=made.event_id, signed_at=SIGNED, may_contact=True))
-        pack = merge.export_pack(kiosk, tmp_path / "kiosk.cmpack").path
+        pack = pack_export.export_pack(kiosk, tmp_path / "kiosk.cmpack").path
     finally:
         kiosk.close()
     consent.withdraw(ctx.db, outcome.person_id, "publish")

@@ -432,3 +432,15 @@ def test_a_sheet_with_someones_email_under_another_name_says_it_was_kept_apart(c
     assert outcome is not None and outcome.person_id == first.person_id and outcome.details_offered
     assert "wait in File" in dialog.messages[-1]
     assert people.get_person(ctx.db, first.person_id).student_id is None
+
+
+def test_this_term_is_the_latest_started_of_overlapping_terms(empty_page, ctx, qtbot):
+    from chapter_manager.services.chapters import add_term
+
+    today = dt.datetime.now(ZoneInfo(empty_page._zone)).date()
+    add_term(ctx.db, ctx.chapter_id, "Academic year", today - dt.timedelta(days=200), today + dt.timedelta(days=100))
+    add_term(ctx.db, ctx.chapter_id, "Spring", today - dt.timedelta(days=20), today + dt.timedelta(days=40))
+    empty_page.refresh()
+    _wait(qtbot, empty_page)
+    index = empty_page.period.findData("term")
+    assert index >= 0 and "Spring" in empty_page.period.itemText(index)

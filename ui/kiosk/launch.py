@@ -48,7 +48,7 @@ def run_kiosk(db_path: str | None, event_id: int | None, *, windowed: bool = Fal
     from chapter_manager.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
     from chapter_manager.errors import ChapterError
     from chapter_manager.i18n import _
-    from chapter_manager.services.kiosk import kiosk_chapter_id, kiosk_event
+    from chapter_manager.services.kiosk import event_choice_needed, kiosk_event
     from chapter_manager.storage import open_database
 
     from ..app import make_application
@@ -66,21 +66,13 @@ def run_kiosk(db_path: str | None, event_id: int | None, *, windowed: bool = Fal
     try:
         if event_id is not None:
             kiosk_event(db, event_id)
-        else:
-            from sqlalchemy import func, select
-
-            from chapter_manager.models import Event
-
-            kiosk_chapter_id(db)
-            with db.read() as s:
-                events = s.scalar(select(func.count()).select_from(Event)) or 0
-            if events:
-                sys.stderr.write(_(
-                    "Say which event the kiosk is for: chapter-manager kiosk --event ID "
-                    "('chapter-manager list events' lists them)."
-                ) + "\n")
-                db.close()
-                return EXIT_USAGE
+        elif event_choice_needed(db):
+            sys.stderr.write(_(
+                "Say which event the kiosk is for: chapter-manager kiosk --event ID "
+                "('chapter-manager list events' lists them)."
+            ) + "\n")
+            db.close()
+            return EXIT_USAGE
     except ChapterError as error:
         sys.stderr.write(_("Error: {message}").format(message=str(error).replace("\n", " ")) + "\n")
         db.close()

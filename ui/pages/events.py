@@ -285,7 +285,7 @@ class EventsPage(Page):
         return dt.datetime.now(ZoneInfo(self._zone)).date()
 
     def _fill_terms(self) -> None:
-        from chapter_manager.services.chapters import get_chapter
+        from chapter_manager.services.chapters import get_chapter, term_on
 
         chapter = get_chapter(self.ctx.db, self.ctx.require_chapter())
         self._zone = chapter.timezone
@@ -300,13 +300,11 @@ class EventsPage(Page):
         self.term.clear()
         self.term.addItem(self.tr("Upcoming"), UPCOMING)
         self.term.addItem(self.tr("All events"), ALL)
-        today = self._chapter_today()
-        this_term = None
+        now = term_on(terms, self._chapter_today())
+        this_term = now.id if now is not None else None
         for t in terms:
             self.term.addItem(self.tr("{name} ({start} – {end})").format(
                 name=t.name, start=fmt_date(t.starts_on), end=fmt_date(t.ends_on)), t.id)
-            if t.starts_on <= today <= t.ends_on:
-                this_term = t.id
         if first_time or not self._term_chosen or self.term.findData(current) < 0:
             self._term_chosen = False
             current = this_term if this_term is not None else ALL

@@ -369,12 +369,12 @@ class PledgesPage(Page):
             return dt.date.today()
 
     def _read_chapter(self) -> None:
-        from chapter_manager.services.chapters import get_chapter
+        from chapter_manager.services.chapters import get_chapter, term_on
 
         chapter = get_chapter(self.ctx.db, self.ctx.require_chapter())
         self._zone = chapter.timezone
         today = self._today()
-        term = next((t for t in chapter.terms if t.starts_on <= today <= t.ends_on), None)
+        term = term_on(chapter.terms, today)
         self._term = (term.name, term.starts_on, term.ends_on) if term is not None else None
         current = self.period.currentData()
         self.period.clear()

@@ -1,4 +1,4 @@
-"""Bugs found by driving the new commands as a user would: each test first failed."""
+"""The command line refusing or explaining in one line: export targets, choosing a chapter, merging again."""
 
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..models import Person
-from ..text import email_key, fold
+from .models import Person
+from .text import email_key, fold
 
 
 class PersonKeys(NamedTuple):

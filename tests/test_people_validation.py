@@ -1,7 +1,7 @@
-"""Review tests: validation, people, the kiosk's sign_up, chapters and personal-data marks.
+"""Validation, people, the kiosk's sign_up, chapters and personal-data marks.
 
-Real SQLite files throughout (the ``db`` fixture).  Several tests
-pin bugs found in review and fixed since.
+Real SQLite files throughout (the ``db`` fixture).  Several tests pin bugs found and
+fixed since.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Review tests: people search, chapter counts and the ``chapter-manager`` command.
+"""People search, chapter counts and the ``chapter-manager`` command.
 
 Real SQLite files, the CLI through ``cli.main([...])`` and as ``python -m chapter_manager``.
-Several tests pin bugs found in review and fixed since.
+Several tests pin bugs found and fixed since.
 """
 
 from __future__ import annotations
