@@ -198,7 +198,7 @@ def test_reading_shows_progress_and_can_be_cancelled(db, chapter, tmp_path):
     cancel.set()
     with pytest.raises(ImportCancelled) as caught:
         read_table(path, cancel=cancel)
-    assert type(caught.value).__name__ == "Cancelled"  # what ui.tasks treats as a cancel
+    assert type(caught.value).__name__ == "Cancelled"  # what ui.frame.tasks treats as a cancel
     table = read_table(path)
     with pytest.raises(ImportCancelled):
         plan_import(db, chapter.id, table, guess_mapping(table.headers), cancel=cancel)

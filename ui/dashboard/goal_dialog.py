@@ -8,11 +8,10 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from chapter_manager.errors import ChapterError, ValidationError
-
-from . import tasks
-from .conflict_dialog import VersionGuard
-from .context import AppContext
-from .forms import FieldForm, OptionalDateEdit
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.widgets.conflict_dialog import VersionGuard
+from ui.widgets.forms import FieldForm, OptionalDateEdit
 
 
 class GoalDialog(QDialog):
@@ -89,7 +88,7 @@ class GoalDialog(QDialog):
             self.form.show_errors(error)
             return False
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error)
             return False

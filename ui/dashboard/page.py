@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import tasks
-from ..context import AppContext
-from ..forms import fmt_date, fmt_datetime, fmt_int, fmt_percent
-from ..widgets.charts import BarChart, LineChart
-from .base import Page
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.widgets.charts import BarChart, LineChart
+from ui.widgets.forms import fmt_date, fmt_datetime, fmt_int, fmt_percent
+from ui.widgets.page import Page
 
 
 class Card(QFrame):
@@ -219,7 +219,7 @@ class DashboardPage(Page):
         self._show(data)
 
     def _failed(self, error: BaseException) -> None:
-        from ..errors import describe
+        from ui.frame.errors import describe
 
         self.status.setText(describe(error))
         self.status.show()
@@ -311,7 +311,7 @@ class DashboardPage(Page):
         self._goal_dialog(None)
 
     def _goal_dialog(self, goal_id: int | None) -> None:
-        from ..goal_dialog import GoalDialog
+        from .goal_dialog import GoalDialog
 
         self.run_dialog(GoalDialog(self.ctx, goal_id, self))
 

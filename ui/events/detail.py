@@ -39,15 +39,15 @@ from PySide6.QtWidgets import (
 )
 
 from chapter_manager.errors import ChapterError, DuplicateError, NotFound, ValidationError
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.i18n import tr
+from ui.frame.viewstate import restore_view, save_view
+from ui.widgets.forms import ERROR_STYLE, FieldForm, fmt_datetime, fmt_int, fmt_time
+from ui.widgets.person_picker import PersonPicker
+from ui.widgets.tablemodel import Column, RowsTableModel
 
-from . import tasks
-from .context import AppContext
-from .event_editor import date_time_edit, set_wall_clock, wall_clock
-from .forms import ERROR_STYLE, FieldForm, fmt_datetime, fmt_int, fmt_time
-from .i18n import tr
-from .tablemodel import Column, RowsTableModel
-from .viewstate import restore_view, save_view
-from .widgets.person_picker import PersonPicker
+from .editor import date_time_edit, set_wall_clock, wall_clock
 
 #: pledges listed on an event's page (the count and the progress always cover them all)
 PLEDGE_ROWS = 5000
@@ -68,7 +68,7 @@ def zone_abbreviation(local: dt.datetime) -> str:
 def when_text(start: dt.datetime, end: dt.datetime | None, zone: str) -> str:
     """"Thursday, 6 March 2025, 18:00–20:00 (America/Mexico_City, CST)", in the event's zone."""
     locale = QLocale()
-    from .forms import to_qdate
+    from ui.widgets.forms import to_qdate
 
     day = locale.toString(to_qdate(start.date()), QLocale.FormatType.LongFormat)
     where = tr("{zone}, {abbreviation}").format(zone=zone, abbreviation=zone_abbreviation(start))
@@ -221,7 +221,7 @@ class RecordPledgeDialog(QDialog):
             self.form.show_errors(error)
             return False
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Could not record the pledge"))
             return False
@@ -669,7 +669,7 @@ class EventDetail(QWidget):
     @Slot()
     def start_kiosk(self):  # type: ignore[no-untyped-def]
         """Open the sign-up kiosk for this event; the main window hides until it is left."""
-        from .kiosk.launch import start_kiosk
+        from ui.kiosk.launch import start_kiosk
 
         if self.event_id is None or not self.kiosk_button.isEnabled():
             return None
@@ -685,7 +685,7 @@ class EventDetail(QWidget):
             return start_kiosk(self.ctx.db, self.event_id, hide=self.window(), on_left=back,
                                **self.kiosk_options)
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Could not start the kiosk"))
             return None

@@ -32,11 +32,10 @@ from PySide6.QtWidgets import (
 
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import EventKind, EventStatus, FocusArea
-
-from . import tasks
-from .conflict_dialog import VersionGuard, show_value
-from .context import AppContext
-from .forms import EnumCombo, FieldForm, fmt_datetime
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.widgets.conflict_dialog import VersionGuard, show_value
+from ui.widgets.forms import EnumCombo, FieldForm, fmt_datetime
 
 _HIDDEN_ZONE_PREFIXES = ("Etc/", "SystemV/", "posix/", "right/")
 
@@ -324,7 +323,7 @@ class EventDialog(QDialog):
         return show_value(value)
 
     def show_problem(self, error: BaseException) -> None:
-        from .errors import show_error
+        from ui.frame.errors import show_error
 
         show_error(self, error, self.tr("Could not save the event"))
 

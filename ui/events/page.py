@@ -29,16 +29,16 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import NotFound
 from chapter_manager.models import EventStatus
 from chapter_manager.text import fold
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.flows import DeleteTexts, delete_with_undo
+from ui.frame.viewstate import restore_view, save_view
+from ui.widgets.forms import EnumCombo, fmt_date, fmt_datetime, fmt_int
+from ui.widgets.page import Page
+from ui.widgets.tablemodel import Column, RowsTableModel
 
-from .. import tasks
-from ..context import AppContext
-from ..event_detail import EventDetail, zone_abbreviation
-from ..event_editor import EventDialog
-from ..flows import DeleteTexts, delete_with_undo
-from ..forms import EnumCombo, fmt_date, fmt_datetime, fmt_int
-from ..tablemodel import Column, RowsTableModel
-from ..viewstate import restore_view, save_view
-from .base import Page
+from .detail import EventDetail, zone_abbreviation
+from .editor import EventDialog
 
 ALL = "all"
 UPCOMING = "upcoming"
@@ -93,7 +93,7 @@ class EventsModel(RowsTableModel):
 
     def _pledges_tip(self, row) -> str:  # type: ignore[no-untyped-def]
         if row.pledge_goal:
-            from ..event_detail import progress_text
+            from .detail import progress_text
 
             return progress_text(row.pledge_count, row.pledge_goal, row.pledge_percent)
         return self.tr("%n pledge(s) collected; no goal set", "", row.pledge_count)

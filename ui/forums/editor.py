@@ -41,11 +41,10 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import ForumFormat
 from chapter_manager.services import forums, people
-
-from . import tasks
-from .conflict_dialog import VersionGuard, show_value
-from .context import AppContext
-from .forms import (
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.widgets.conflict_dialog import VersionGuard, show_value
+from ui.widgets.forms import (
     ERROR_STYLE,
     EnumCombo,
     FieldForm,
@@ -54,7 +53,7 @@ from .forms import (
     from_qdate,
     to_qdate,
 )
-from .widgets.person_picker import PersonPicker
+from ui.widgets.person_picker import PersonPicker
 
 PERSON_ROLE = Qt.ItemDataRole.UserRole + 20
 
@@ -705,7 +704,7 @@ class ForumDialog(QDialog):
             self.show_errors(ValidationError({**error.fields, **problems}))
             return False
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Could not save the forum session"))
             return False
@@ -778,8 +777,8 @@ class ForumDialog(QDialog):
 
 def participants_text(total: int | None, women: int | None, men: int | None, other: int | None) -> str:
     """"24 (12 women, 10 men, 2 other)"; "" when nothing was counted."""
-    from .forms import fmt_int
-    from .i18n import tr
+    from ui.frame.i18n import tr
+    from ui.widgets.forms import fmt_int
 
     parts = []
     if women is not None:

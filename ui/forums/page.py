@@ -31,15 +31,15 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ChapterError, NotFound
 from chapter_manager.services import forums
 from chapter_manager.text import fold, matches
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.flows import DeleteTexts, delete_with_undo
+from ui.frame.viewstate import restore_view, save_view
+from ui.widgets.forms import fmt_date, fmt_int
+from ui.widgets.page import Page
+from ui.widgets.tablemodel import Column, RowsTableModel
 
-from .. import tasks
-from ..context import AppContext
-from ..flows import DeleteTexts, delete_with_undo
-from ..forms import fmt_date, fmt_int
-from ..forum_editor import ForumDialog, participants_text
-from ..tablemodel import Column, RowsTableModel
-from ..viewstate import restore_view, save_view
-from .base import Page
+from .editor import ForumDialog, participants_text
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 30
 
@@ -200,7 +200,7 @@ class ForumDetail(QScrollArea):
             # so the refresh that follows finds nothing to redraw.
             self.view = forums.get_forum(self.ctx.db, self.view.id)
         except ChapterError as error:
-            from ..errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Could not mark the action item"))
             return

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from chapter_manager.storage import Database
+from ui.widgets.forms import fmt_datetime
 
-from .forms import fmt_datetime
 from .settings import Settings
 
 

@@ -28,7 +28,7 @@ from .settings import Settings
 @dataclass(frozen=True)
 class UndoStep:
     """One Edit ▸ Undo step.  With ``then``, ``undo`` is database work only (safe on a
-    worker thread: it runs as a job through ``ui.tasks``) and ``then`` tells the screens,
+    worker thread: it runs as a job through ``ui.frame.tasks``) and ``then`` tells the screens,
     on the GUI thread; without it, ``undo`` does both on the GUI thread."""
 
     text: str
@@ -172,7 +172,7 @@ class AppContext(QObject):
         return step.text
 
     def undo_in_background(self, parent, on_done=None, on_error=None):  # type: ignore[no-untyped-def]
-        """Edit ▸ Undo: the newest step's database work runs as a job (``ui.tasks``), with
+        """Edit ▸ Undo: the newest step's database work runs as a job (``ui.frame.tasks``), with
         progress after a moment and the window responsive; ``on_done(text)`` afterwards.
         Returns the task (None when there was nothing, or the step runs on the GUI thread)."""
         if not self._undo or self.undoing:

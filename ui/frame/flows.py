@@ -1,7 +1,7 @@
 """UI flows written once and used by every screen.
 
 :func:`delete_with_undo` is the one way a screen deletes: confirm → delete as a job on the
-worker pool (``ui.tasks``; the window stays responsive, progress shows after a moment, and
+worker pool (``ui.frame.tasks``; the window stays responsive, progress shows after a moment, and
 "Waiting for another program to finish writing…" while another program holds the write
 lock) → an Edit ▸ Undo step whose restore is a job too → the status bar says what went →
 the screens that show it refresh.  Members, events, forums and pledges all call it.

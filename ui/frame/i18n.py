@@ -4,7 +4,7 @@ Inside a QObject subclass use ``self.tr("...")`` (context: the class name).  Els
 ``tr("...")`` from here: ``pyside6-lupdate`` files calls of a bare ``tr(`` under the empty
 context, and this looks them up there, so extraction and lookup agree.  The core's own
 messages (``chapter_manager.i18n._``) are looked up in the context "core" (see
-``ui.app.install_translations``).
+``ui.frame.app.install_translations``).
 """
 
 from __future__ import annotations

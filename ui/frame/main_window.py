@@ -34,17 +34,17 @@ from .settings import Settings
 
 # key, title, module, class, standard icon
 PAGES: list[tuple[str, str, str, str, QStyle.StandardPixmap]] = [
-    ("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), "ui.pages.dashboard", "DashboardPage",
+    ("dashboard", QT_TRANSLATE_NOOP("MainWindow", "Dashboard"), "ui.dashboard.page", "DashboardPage",
      QStyle.StandardPixmap.SP_ComputerIcon),
-    ("members", QT_TRANSLATE_NOOP("MainWindow", "Members"), "ui.pages.members", "MembersPage",
+    ("members", QT_TRANSLATE_NOOP("MainWindow", "Members"), "ui.members.page", "MembersPage",
      QStyle.StandardPixmap.SP_DirHomeIcon),
-    ("events", QT_TRANSLATE_NOOP("MainWindow", "Events"), "ui.pages.events", "EventsPage",
+    ("events", QT_TRANSLATE_NOOP("MainWindow", "Events"), "ui.events.page", "EventsPage",
      QStyle.StandardPixmap.SP_FileDialogDetailedView),
-    ("forums", QT_TRANSLATE_NOOP("MainWindow", "Forums"), "ui.pages.forums", "ForumsPage",
+    ("forums", QT_TRANSLATE_NOOP("MainWindow", "Forums"), "ui.forums.page", "ForumsPage",
      QStyle.StandardPixmap.SP_MessageBoxInformation),
-    ("pledges", QT_TRANSLATE_NOOP("MainWindow", "Pledges"), "ui.pages.pledges", "PledgesPage",
+    ("pledges", QT_TRANSLATE_NOOP("MainWindow", "Pledges"), "ui.pledges.page", "PledgesPage",
      QStyle.StandardPixmap.SP_DialogApplyButton),
-    ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports & Exports"), "ui.pages.reports", "ReportsPage",
+    ("reports", QT_TRANSLATE_NOOP("MainWindow", "Reports & Exports"), "ui.reports.page", "ReportsPage",
      QStyle.StandardPixmap.SP_DialogSaveButton),
 ]
 
@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
         self.backup_label.setText(self._backup_text())
 
     def _backup_text(self) -> str:
-        from .forms import fmt_datetime
+        from ui.widgets.forms import fmt_datetime
 
         try:
             newest = self.ctx.db.backups.list()[:1]
@@ -490,7 +490,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ merging laptops
     @Slot()
     def merge_signups(self) -> None:
-        from .merge_dialog import MergeDialog
+        from ui.merge.dialog import MergeDialog
 
         if self.ctx.chapter_id is None:
             self.new_chapter()
@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def review_matches(self) -> None:
-        from .merge_dialog import ReviewDialog
+        from ui.merge.dialog import ReviewDialog
 
         if self.ctx.chapter_id is not None:
             ReviewDialog(self.ctx, self).exec()
@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
     def export_pack(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        from .merge_dialog import pack_filter
+        from ui.merge.dialog import pack_filter
 
         if self.ctx.chapter_id is None:
             return

@@ -37,11 +37,11 @@ from chapter_manager.errors import (
 )
 from chapter_manager.jobs import Cancelled
 from chapter_manager.storage import Database, open_database
+from ui.widgets.conflict_dialog import VersionGuard
+from ui.widgets.forms import FieldForm, OptionalDateEdit
 
 from . import tasks
-from .conflict_dialog import VersionGuard
 from .context import AppContext
-from .forms import FieldForm, OptionalDateEdit
 from .i18n import tr
 
 FILE_FILTER = "Chapter Manager database (*.chapter *.db *.sqlite);;All files (*)"

@@ -5,7 +5,7 @@ the top, so rows added above do not push the view).
 Used when data changed elsewhere (another window, the command line, a kiosk) and a
 screen reads its rows again: the person being looked at must not jump away.
 
-Works with any model that has ``id_at(row)`` and ``row_of(id)`` (``ui.tablemodel``).
+Works with any model that has ``id_at(row)`` and ``row_of(id)`` (``ui.widgets.tablemodel``).
 """
 
 from __future__ import annotations

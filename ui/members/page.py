@@ -7,7 +7,7 @@ re-runs the query in that column's order.  While there is search text the order 
 "relevance" (best matches first, at most ``browse.SEARCH_LIMIT``) unless a header was
 clicked; clearing the search goes back to name order.
 
-Changes go through the core services: the person editor (``ui.person_editor``), the bulk
+Changes go through the core services: the person editor (``ui.members.person_editor``), the bulk
 status change (``members.bulk_set_status``) and delete with undo (``undo.delete_people``).
 """
 
@@ -52,16 +52,16 @@ from chapter_manager.errors import ChapterError
 from chapter_manager.models import Affiliation, LabelledEnum, MembershipStatus
 from chapter_manager.services import browse
 from chapter_manager.services.browse import PeopleQuery, PersonTableRow
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.errors import show_error
+from ui.frame.flows import DeleteTexts, delete_with_undo
+from ui.frame.viewstate import ViewState, restore_view, save_view
+from ui.widgets.forms import EnumCombo, fmt_date, fmt_int
+from ui.widgets.page import Page
+from ui.widgets.tablemodel import ID_ROLE, ROW_ROLE, Column, IdTableModel
 
-from .. import tasks
-from ..context import AppContext
-from ..errors import show_error
-from ..flows import DeleteTexts, delete_with_undo
-from ..forms import EnumCombo, fmt_date, fmt_int
-from ..person_editor import PersonDialog
-from ..tablemodel import ID_ROLE, ROW_ROLE, Column, IdTableModel
-from ..viewstate import ViewState, restore_view, save_view
-from .base import Page
+from .person_editor import PersonDialog
 
 NOT_A_MEMBER = "-"  # the status filter's item data for "not a member"
 
@@ -599,7 +599,7 @@ class MembersPage(Page):
 
     @Slot(object)
     def _load_failed(self, error: BaseException) -> None:
-        from ..errors import describe
+        from ui.frame.errors import describe
 
         self.count_label.setText("")
         self.empty.setText(describe(error))

@@ -61,12 +61,11 @@ from chapter_manager.services import consent, members, people
 from chapter_manager.services.members import OfficerTermData, OfficerTermView
 from chapter_manager.services.people import PersonData, PersonView
 from chapter_manager.text import email_key
-
-from . import tasks
-from .conflict_dialog import VersionGuard
-from .context import AppContext
-from .errors import show_error
-from .forms import (
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.errors import show_error
+from ui.widgets.conflict_dialog import VersionGuard
+from ui.widgets.forms import (
     EnumCombo,
     FieldForm,
     OptionalDateEdit,
@@ -75,7 +74,7 @@ from .forms import (
     from_qdate,
     to_qdate,
 )
-from .tablemodel import Column, RowsTableModel
+from ui.widgets.tablemodel import Column, RowsTableModel
 
 NOTES_HEIGHT = 72
 

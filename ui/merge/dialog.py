@@ -28,11 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from chapter_manager.services.merge import MergeSummary
-
-from . import tasks
-from .context import AppContext
-from .forms import fmt_datetime
-from .i18n import tr
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.i18n import tr
+from ui.widgets.forms import fmt_datetime
 
 
 def pack_filter() -> str:
@@ -185,7 +184,7 @@ class MergeDialog(QDialog):
             self._show(summary)
 
         def failed(error: BaseException) -> None:
-            from .errors import describe
+            from ui.frame.errors import describe
 
             self.task = None
             self.summary = None
@@ -434,7 +433,7 @@ class ReviewDialog(QDialog):
             tasks.write_and_wait(self, lambda: resolve_review(db, review_id, same_person=same_person,
                                                               accept=accept))
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error)
         self.ctx.changed("people")

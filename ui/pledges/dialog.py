@@ -39,12 +39,11 @@ from chapter_manager.models import Affiliation, RecordSource
 from chapter_manager.services import people, pledges
 from chapter_manager.services.people import PersonData
 from chapter_manager.services.pledges import PledgeData, SignUpOutcome
-
-from . import tasks
-from .context import AppContext
-from .forms import ERROR_STYLE, EnumCombo, FieldForm, fmt_date, fmt_datetime
-from .i18n import tr
-from .widgets.person_picker import PersonPicker
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.i18n import tr
+from ui.widgets.forms import ERROR_STYLE, EnumCombo, FieldForm, fmt_date, fmt_datetime
+from ui.widgets.person_picker import PersonPicker
 
 #: a sheet signed more than this far in the future is a typing mistake
 FUTURE_SLACK = dt.timedelta(hours=12)
@@ -313,7 +312,7 @@ class PledgeDialog(QDialog):
             self.form.show_errors(error)
             return None
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Could not save the pledge"))
             return None
@@ -508,7 +507,7 @@ class LinkPersonDialog(QDialog):
             self._problem("\n".join(error.fields.values()))
             return False
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Could not move the pledge"))
             return False

@@ -51,15 +51,15 @@ from chapter_manager.errors import NotFound
 from chapter_manager.models import Affiliation
 from chapter_manager.services import browse
 from chapter_manager.services.browse import PledgeQuery, PledgeTableRow
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.flows import DeleteTexts, delete_with_undo
+from ui.frame.viewstate import restore_view, save_view
+from ui.widgets.forms import EnumCombo, OptionalDateEdit, fmt_date, fmt_datetime, to_qdate
+from ui.widgets.page import Page
+from ui.widgets.tablemodel import Column, IdTableModel
 
-from .. import tasks
-from ..context import AppContext
-from ..flows import DeleteTexts, delete_with_undo
-from ..forms import EnumCombo, OptionalDateEdit, fmt_date, fmt_datetime, to_qdate
-from ..pledge_dialog import LinkPersonDialog, PledgeDetailsDialog, PledgeDialog, utc_offset_text
-from ..tablemodel import Column, IdTableModel
-from ..viewstate import restore_view, save_view
-from .base import Page
+from .dialog import LinkPersonDialog, PledgeDetailsDialog, PledgeDialog, utc_offset_text
 
 SEARCH_DELAY_MS = 250
 ANY_EVENT = -1

@@ -4,7 +4,7 @@ Steps: the file (what was detected: kind, encoding, delimiter, sheet, header row
 columns (a field for each, guessed from the headers, and a preview of the first rows) ▸
 the check (problems by row; people already in the chapter: update, skip or create) ▸
 done (what was imported, with Undo).  Reading, checking and committing run on a worker
-through ``ui.tasks.run_task``; the wizard never freezes.
+through ``ui.frame.tasks.run_task``; the wizard never freezes.
 """
 
 from __future__ import annotations
@@ -48,12 +48,11 @@ from chapter_manager.imports import (
 )
 from chapter_manager.imports.mapping import IGNORE, MULTI, field_label
 from chapter_manager.imports.reader import describe_encoding
-
-from . import tasks
-from .i18n import tr
+from ui.frame import tasks
+from ui.frame.i18n import tr
 
 if TYPE_CHECKING:
-    from .pages.reports import ReportsPage
+    from .page import ReportsPage
 
 PREVIEW_ROWS = 20
 SHOWN_PROBLEMS = 500
@@ -195,7 +194,7 @@ class FilePage(QWizardPage):
         self.completeChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
-        from .errors import describe
+        from ui.frame.errors import describe
 
         self.w.table = None
         self.found.clear()
@@ -368,7 +367,7 @@ class CheckPage(QWizardPage):
         self.completeChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
-        from .errors import describe
+        from ui.frame.errors import describe
 
         self.summary.setText(describe(error))
         self._committing = False
@@ -490,7 +489,7 @@ class DonePage(QWizardPage):
             return undo_last_import(db, chapter_id, audit_uuid)
 
         def failed(error: BaseException) -> None:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             self.undo.setEnabled(True)
             show_error(self, error, self.tr("Undo this import"))

@@ -4,7 +4,7 @@ Each card is a :class:`ReportCard` in :data:`CARDS`: a title, a description and 
 actions (button text and a function called with the page).  Another report adds itself
 with one call, e.g. in its own module::
 
-    from ui.pages.reports import ReportCard, register
+    from ui.reports.page import ReportCard, register
     register(ReportCard("impact", QT_TRANSLATE_NOOP("ReportsPage", "Impact report"),
                         QT_TRANSLATE_NOOP("ReportsPage", "A PDF of ..."),
                         [(QT_TRANSLATE_NOOP("ReportsPage", "Make PDF…"), make_impact_pdf)]))
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import AppContext
-from .base import Page
+from ui.frame.context import AppContext
+from ui.widgets.page import Page
 
 Action = Callable[["ReportsPage"], Any]
 
@@ -167,33 +167,32 @@ class ReportsPage(Page):
 
 
 def _open_impact_report(page: ReportsPage) -> None:
-    from ..report_dialog import ImpactReportDialog
+    from .report_dialog import ImpactReportDialog
 
     page.run_dialog(ImpactReportDialog(page.ctx, page))
 
 
 def _open_roster(page: ReportsPage) -> None:
-    from ..roster_dialog import export_roster_from
+    from .roster_dialog import export_roster_from
 
     export_roster_from(page)
 
 
 def _open_import(page: ReportsPage) -> None:
-    from ..import_wizard import run_import_wizard
+    from .import_wizard import run_import_wizard
 
     run_import_wizard(page)
 
 
 def _undo_import(page: ReportsPage) -> None:
-    from ..import_wizard import undo_import
+    from .import_wizard import undo_import
 
     undo_import(page)
 
 
 def _import_status(page: ReportsPage) -> str:
     from chapter_manager.imports import last_import
-
-    from ..forms import fmt_datetime
+    from ui.widgets.forms import fmt_datetime
 
     if page.ctx.chapter_id is None:
         return ""

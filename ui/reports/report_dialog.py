@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .context import AppContext
-from .tasks import load_in_background, run_task
+from ui.frame.context import AppContext
+from ui.frame.tasks import load_in_background, run_task
 
 _PDFIUM_LOCK = threading.Lock()  # PDFium is not thread-safe: one render at a time
 
@@ -236,7 +236,7 @@ class ImpactReportDialog(QDialog):
         self._render()
 
     def _failed(self, error: BaseException) -> None:
-        from .errors import describe
+        from ui.frame.errors import describe
 
         self.generate_button.setEnabled(True)
         self.status.setText(describe(error))
@@ -309,7 +309,7 @@ class ImpactReportDialog(QDialog):
         try:
             write_pdf(self.result_.pdf, path)
         except ChapterError as error:
-            from .errors import show_error
+            from ui.frame.errors import show_error
 
             show_error(self, error, self.tr("Save the impact report"))
             return

@@ -1,7 +1,7 @@
 """Reports & Exports ▸ Excel roster: choose chapter, status and advisor mode, then save.
 
 The workbook is written by ``chapter_manager.exports.export_roster`` on a worker
-(``ui.tasks.run_task``: a progress dialog after 600 ms, Cancel leaves no file behind).
+(``ui.frame.tasks.run_task``: a progress dialog after 600 ms, Cancel leaves no file behind).
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from PySide6.QtWidgets import (
 from chapter_manager.exports import RosterOptions, RosterResult, export_roster
 from chapter_manager.models import MembershipStatus
 from chapter_manager.services.chapters import list_chapters
-
-from . import tasks
-from .forms import FieldForm
+from ui.frame import tasks
+from ui.widgets.forms import FieldForm
 
 if TYPE_CHECKING:
-    from .pages.reports import ReportsPage
+    from .page import ReportsPage
 
 
 def _default_folder() -> Path:

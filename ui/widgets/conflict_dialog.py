@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 
 from chapter_manager.errors import ConflictError
 from chapter_manager.services.versions import Expected, resolve, same, version_of
+from ui.frame import tasks
+from ui.frame.context import AppContext
+from ui.frame.i18n import tr
 
-from . import tasks
-from .context import AppContext
 from .forms import fmt_date
-from .i18n import tr
 
 NOTICE_STYLE = "color: #1d1b16; background: #fff1c2; border: 1px solid #e0c25a; " \
                "border-radius: 3px; padding: 4px 6px;"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
-from ..context import AppContext
+from ui.frame.context import AppContext
 
 
 class Page(QWidget):
@@ -86,7 +86,7 @@ class Page(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     def show_problem(self, error: BaseException, context: str) -> None:
-        from ..errors import show_error
+        from ui.frame.errors import show_error
 
         show_error(self, error, context)
 
