@@ -30,7 +30,7 @@ def _settings_isolated() -> None:
     folder = HERE / ".data" / "home" / "settings"
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-    from ui.settings import Settings
+    from ui.frame.settings import Settings
 
     s = Settings()
     s.backup_on_open = False
@@ -47,7 +47,7 @@ def rss_peak_mb() -> float:
 def start(db: str) -> None:
     from PySide6.QtCore import QTimer
 
-    from ui.app import make_application, open_main_window
+    from ui.frame.app import make_application, open_main_window
 
     app = make_application()
     _settings_isolated()
@@ -97,7 +97,7 @@ def members(db: str) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    from ui.app import make_application, open_main_window
+    from ui.frame.app import make_application, open_main_window
 
     app = make_application()
     _settings_isolated()
@@ -126,7 +126,7 @@ def members(db: str) -> None:
     app.processEvents()  # the screen loads its rows on the next turn of the event loop
     settle()
     first_show = time.perf_counter() - t
-    from ui.tasks import worker_pool
+    from ui.frame.tasks import worker_pool
 
     worker_pool().waitForDone(10_000)  # a person takes a moment before typing
     # members only, no filter: everyone the chapter has as a member
@@ -216,8 +216,8 @@ def import_stall(csv_path: str, db: str) -> None:
     from PySide6.QtCore import QTimer
 
     from chapter_manager.imports import commit_import, guess_mapping, plan_import, read_table
-    from ui import tasks
-    from ui.app import make_application, open_main_window
+    from ui.frame import tasks
+    from ui.frame.app import make_application, open_main_window
 
     app = make_application()
     _settings_isolated()

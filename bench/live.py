@@ -38,10 +38,10 @@ def measure(path: Path, tries: int = 20) -> dict[str, object]:
 
     from chapter_manager.models import Membership, MembershipStatus, Person
     from chapter_manager.storage import open_database
-    from ui.app import make_application
-    from ui.context import AppContext
-    from ui.main_window import MainWindow
-    from ui.settings import Settings
+    from ui.frame.app import make_application
+    from ui.frame.context import AppContext
+    from ui.frame.main_window import MainWindow
+    from ui.frame.settings import Settings
 
     folder = tempfile.mkdtemp(prefix="live-settings-")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

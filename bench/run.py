@@ -531,7 +531,7 @@ def bench_kiosk_window(n: int, big: Path | None) -> None:
     from PySide6.QtCore import QLocale
 
     from chapter_manager.services import chapters, events
-    from ui.app import make_application
+    from ui.frame.app import make_application
 
     app = make_application()
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))

@@ -42,10 +42,10 @@ def main() -> int:
 
     from chapter_manager.demo import generate_demo
     from chapter_manager.storage import open_database
-    from ui.app import make_application
-    from ui.context import AppContext
-    from ui.main_window import MainWindow
-    from ui.settings import Settings
+    from ui.frame.app import make_application
+    from ui.frame.context import AppContext
+    from ui.frame.main_window import MainWindow
+    from ui.frame.settings import Settings
 
     app = make_application()
     if args.dark:
@@ -108,12 +108,12 @@ def main() -> int:
 
     # dialogs, each on its own
     dialogs = []
-    from ui.event_editor import EventDialog
+    from ui.events.editor import EventDialog
 
     dialogs.append(("event-editor", lambda: EventDialog(ctx, event_id=busiest.id if held else None)))
     try:
         from chapter_manager.services.browse import PeopleQuery, person_ids
-        from ui.person_editor import PersonDialog
+        from ui.members.person_editor import PersonDialog
 
         officer = person_ids(db, summary.chapter_id, PeopleQuery(officers_only=True))
         if officer:
@@ -122,7 +122,7 @@ def main() -> int:
         pass
     try:
         from chapter_manager.services.forums import list_forums
-        from ui.forum_editor import ForumDialog
+        from ui.forums.editor import ForumDialog
 
         forums = list_forums(db, summary.chapter_id)
         if forums:
@@ -130,12 +130,12 @@ def main() -> int:
     except ImportError:
         pass
     try:
-        from ui.pledge_dialog import PledgeDialog
+        from ui.pledges.dialog import PledgeDialog
 
         dialogs.append(("pledge-dialog", lambda: PledgeDialog(ctx)))
     except ImportError:
         pass
-    from ui.opening import ChapterDialog
+    from ui.frame.opening import ChapterDialog
 
     dialogs.append(("chapter-dialog", lambda: ChapterDialog(db, summary.chapter_id)))
     for name, make in dialogs:
@@ -149,7 +149,7 @@ def main() -> int:
         dialog.close()
 
     # the impact report: its dialog with a page previewed, and (once) the pages themselves
-    from ui.report_dialog import ImpactReportDialog, render_page
+    from ui.reports.report_dialog import ImpactReportDialog, render_page
 
     report = ImpactReportDialog(ctx)
     report.show()
@@ -187,7 +187,7 @@ def merge_screens(ctx, window, home: Path, save, settle) -> None:  # type: ignor
     from chapter_manager.services.people import PersonData, list_people
     from chapter_manager.services.pledges import PledgeData, sign_up
     from chapter_manager.storage import open_database
-    from ui.merge_dialog import MergeDialog, ReviewDialog
+    from ui.merge.dialog import MergeDialog, ReviewDialog
 
     db, chapter = ctx.db, ctx.chapter_id
     day = dt.datetime.now(dt.UTC).replace(hour=16, minute=0, second=0, microsecond=0)
@@ -299,8 +299,8 @@ def _reports(window, ctx, home: Path, save, settle) -> None:  # type: ignore[no-
     import time as _time
 
     from chapter_manager.services.people import list_people
-    from ui.import_wizard import ImportWizard
-    from ui.roster_dialog import RosterDialog
+    from ui.reports.import_wizard import ImportWizard
+    from ui.reports.roster_dialog import RosterDialog
 
     page = window.show_page("reports")
     save(window, "reports")

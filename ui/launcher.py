@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in GUI_COMMANDS:
         return cli.main(args_list)
     try:
-        from .app import run_gui
+        from ui.frame.app import run_gui
     except ImportError as error:  # PySide6 or a system library missing
         sys.stderr.write(
             f"The desktop app cannot start: {error}. On Linux, install the Qt libraries listed in "
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run_gui(args.db)
     except Exception as error:  # noqa: BLE001 - the last line of defence
-        from .errors import log_unexpected
+        from ui.frame.errors import log_unexpected
 
         log = log_unexpected(error)
         sys.stderr.write(f"Unexpected problem ({type(error).__name__}). Details are in {log}.\n")
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _kiosk(args) -> int:  # type: ignore[no-untyped-def]
     """``chapter-manager kiosk``: a window, so it starts here rather than in the core's CLI."""
     try:
-        from .kiosk.launch import run_kiosk
+        from ui.kiosk.launch import run_kiosk
     except ImportError as error:
         sys.stderr.write(
             f"The kiosk cannot start: {error}. On Linux, install the Qt libraries listed in the README.\n"
@@ -60,7 +60,7 @@ def _kiosk(args) -> int:  # type: ignore[no-untyped-def]
     try:
         return run_kiosk(args.db, args.event, windowed=args.windowed)
     except Exception as error:  # noqa: BLE001 - the last line of defence
-        from .errors import log_unexpected
+        from ui.frame.errors import log_unexpected
 
         log = log_unexpected(error)
         sys.stderr.write(f"Unexpected problem ({type(error).__name__}). Details are in {log}.\n")

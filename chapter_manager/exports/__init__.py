@@ -1,6 +1,6 @@
 """Files the chapter hands to other people: Excel rosters (and, later, PDF reports).
 
-Nothing here imports Qt: the CLI, the desktop app (through ``ui/tasks.py``) and the
+Nothing here imports Qt: the CLI, the desktop app (through ``ui/frame/tasks.py``) and the
 benchmarks call the same functions, each taking ``progress(fraction, message)`` and a
 ``threading.Event`` to cancel.
 """

@@ -19,7 +19,7 @@ def _isolated_settings(tmp_path_factory):
 def _no_running_tasks(qapp):
     """Fail a test that leaves work running on the worker pool (it would outlive the test)."""
     yield
-    from ui import tasks
+    from ui.frame import tasks
 
     # Results that finished workers have already sent arrive first: such a task is done.
     qapp.processEvents()
@@ -34,8 +34,8 @@ def _no_running_tasks(qapp):
 
 @pytest.fixture
 def ctx(db, chapter, qapp):
-    from ui.context import AppContext
-    from ui.settings import Settings
+    from ui.frame.context import AppContext
+    from ui.frame.settings import Settings
 
     context = AppContext(db, Settings(), chapter.id)
     yield context
@@ -45,8 +45,8 @@ def ctx(db, chapter, qapp):
 def demo_ctx(db, qapp):
     """A context on a small demo chapter (200 members, 12 events, 4 forums, 600 pledges)."""
     from chapter_manager.demo import generate_demo
-    from ui.context import AppContext
-    from ui.settings import Settings
+    from ui.frame.context import AppContext
+    from ui.frame.settings import Settings
 
     summary = generate_demo(db, members=200, events=12, forums=4, pledges=600, seed=7)
     return AppContext(db, Settings(), summary.chapter_id)
@@ -54,13 +54,13 @@ def demo_ctx(db, qapp):
 
 @pytest.fixture
 def window(ctx, qtbot):
-    from ui.main_window import MainWindow
+    from ui.frame.main_window import MainWindow
 
     win = MainWindow(ctx, ctx.settings)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
     yield win
-    from ui import tasks
+    from ui.frame import tasks
 
     tasks.shutdown()

@@ -42,7 +42,7 @@ def _unnamed(root: QWidget) -> list[str]:
 
 @pytest.mark.parametrize("key", ["dashboard", "members", "events", "forums", "pledges", "reports"])
 def test_every_control_of_each_screen_is_named(demo_ctx, qtbot, key):
-    from ui.main_window import MainWindow
+    from ui.frame.main_window import MainWindow
 
     window = MainWindow(demo_ctx, demo_ctx.settings)
     qtbot.addWidget(window)
@@ -56,14 +56,14 @@ def test_every_control_of_the_editors_is_named(demo_ctx, qtbot):
     from chapter_manager.services.browse import PeopleQuery, person_ids
     from chapter_manager.services.events import list_events
     from chapter_manager.services.forums import list_forums
-    from ui.event_editor import EventDialog
-    from ui.forum_editor import ForumDialog
-    from ui.goal_dialog import GoalDialog
-    from ui.merge_dialog import MergeDialog, ReviewDialog
-    from ui.opening import ChapterDialog
-    from ui.person_editor import PersonDialog
-    from ui.pledge_dialog import PledgeDialog
-    from ui.report_dialog import ImpactReportDialog
+    from ui.dashboard.goal_dialog import GoalDialog
+    from ui.events.editor import EventDialog
+    from ui.forums.editor import ForumDialog
+    from ui.frame.opening import ChapterDialog
+    from ui.members.person_editor import PersonDialog
+    from ui.merge.dialog import MergeDialog, ReviewDialog
+    from ui.pledges.dialog import PledgeDialog
+    from ui.reports.report_dialog import ImpactReportDialog
 
     person = person_ids(demo_ctx.db, demo_ctx.chapter_id, PeopleQuery(officers_only=True))[0]
     event = list_events(demo_ctx.db, demo_ctx.chapter_id)[0].id
@@ -124,9 +124,9 @@ def test_every_control_of_every_kiosk_page_is_named(db, chapter, qtbot, tmp_path
 
 
 def test_every_control_of_the_roster_dialog_and_import_wizard_is_named(demo_ctx, qtbot, tmp_path):
-    from ui.import_wizard import ImportWizard
-    from ui.main_window import MainWindow
-    from ui.roster_dialog import RosterDialog
+    from ui.frame.main_window import MainWindow
+    from ui.reports.import_wizard import ImportWizard
+    from ui.reports.roster_dialog import RosterDialog
 
     window = MainWindow(demo_ctx, demo_ctx.settings)
     qtbot.addWidget(window)

@@ -9,7 +9,7 @@ from chapter_manager.services.stats import chapter_stats
 
 
 def _page(ctx, qtbot):
-    from ui.pages.dashboard import DashboardPage
+    from ui.dashboard.page import DashboardPage
 
     page = DashboardPage(ctx)
     qtbot.addWidget(page)
@@ -36,7 +36,7 @@ def test_dashboard_shows_the_chapters_figures(demo_ctx, qtbot):
 
 
 def test_a_goal_is_set_and_changed_from_the_dashboard(ctx, qtbot):
-    from ui.goal_dialog import GoalDialog
+    from ui.dashboard.goal_dialog import GoalDialog
 
     page = _page(ctx, qtbot)
     assert page.data.goal is None and page.edit_goal_button.isHidden()
@@ -72,9 +72,9 @@ def test_a_goal_is_set_and_changed_from_the_dashboard(ctx, qtbot):
 
 
 def test_a_database_without_a_chapter_is_welcomed(db, qtbot):
-    from ui.context import AppContext
-    from ui.pages.dashboard import DashboardPage
-    from ui.settings import Settings
+    from ui.dashboard.page import DashboardPage
+    from ui.frame.context import AppContext
+    from ui.frame.settings import Settings
 
     page = DashboardPage(AppContext(db, Settings()))
     qtbot.addWidget(page)

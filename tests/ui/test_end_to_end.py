@@ -20,13 +20,13 @@ def _visible(cls):
 
 def test_first_semester_session(db, qtbot, monkeypatch):
     from chapter_manager.services.stats import chapter_stats
-    from ui.context import AppContext
-    from ui.event_detail import RecordPledgeDialog
-    from ui.event_editor import EventDialog
-    from ui.main_window import MainWindow
-    from ui.opening import ChapterDialog
-    from ui.person_editor import PersonDialog
-    from ui.settings import Settings
+    from ui.events.detail import RecordPledgeDialog
+    from ui.events.editor import EventDialog
+    from ui.frame.context import AppContext
+    from ui.frame.main_window import MainWindow
+    from ui.frame.opening import ChapterDialog
+    from ui.frame.settings import Settings
+    from ui.members.person_editor import PersonDialog
 
     # Modal dialogs opened with exec() are filled in and saved by these hands.
     def fill_chapter(dialog):

@@ -30,7 +30,7 @@ def _person(ctx, given, family, email=None):
 
 @pytest.fixture
 def page(ctx, qtbot):
-    from ui.pages.events import EventsPage
+    from ui.events.page import EventsPage
 
     widget = EventsPage(ctx)
     qtbot.addWidget(widget)
@@ -63,7 +63,7 @@ def _open(page, qtbot, title):
 
 
 def test_models_pass_the_model_tester(demo_ctx, qtbot, qtmodeltester):
-    from ui.pages.events import EventsPage
+    from ui.events.page import EventsPage
 
     page = EventsPage(demo_ctx)
     qtbot.addWidget(page)
@@ -93,7 +93,7 @@ def test_an_empty_chapter_says_how_to_add_an_event(page):
 
 
 def test_create_an_event_through_the_dialog(page, ctx, qtbot):
-    from ui.event_editor import EventDialog
+    from ui.events.editor import EventDialog
 
     opened = []
 
@@ -130,7 +130,7 @@ def test_create_an_event_through_the_dialog(page, ctx, qtbot):
 
 
 def test_an_event_in_another_zone_keeps_its_wall_clock(page, ctx):
-    from ui.event_editor import EventDialog
+    from ui.events.editor import EventDialog
 
     dialog = EventDialog(ctx, None, page)
     dialog.title_edit.setText("Conversatorio en Bogotá")
@@ -440,7 +440,7 @@ def test_delete_from_the_event_page_goes_back_to_the_list(page, ctx, talk, qtbot
 
 
 def test_keyboard_in_the_main_window(window, ctx, talk, qtbot, monkeypatch):
-    from ui.pages.events import EventsPage
+    from ui.events.page import EventsPage
 
     seen = []
     monkeypatch.setattr(EventsPage, "run_dialog", lambda self, dialog: seen.append(dialog) or False)

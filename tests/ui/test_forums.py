@@ -28,7 +28,7 @@ def cast(ctx):
 
 @pytest.fixture
 def page(ctx, qtbot):
-    from ui.pages.forums import ForumsPage
+    from ui.forums.page import ForumsPage
 
     widget = ForumsPage(ctx)
     qtbot.addWidget(widget)
@@ -51,7 +51,7 @@ def _forum(ctx, cast, **extra):
 
 
 def test_models_pass_the_model_tester(demo_ctx, qtbot, qtmodeltester):
-    from ui.pages.forums import ForumsModel, ForumsPage
+    from ui.forums.page import ForumsModel, ForumsPage
 
     model = ForumsModel()
     model.set_rows(forums.list_forums(demo_ctx.db, demo_ctx.chapter_id))
@@ -158,7 +158,7 @@ def test_enter_opens_the_editor_and_edits_keep_ids(ctx, cast, page, qtbot):
 
 
 def test_validation_messages_appear_beside_the_fields(ctx, cast, qtbot):
-    from ui.forum_editor import ForumDialog
+    from ui.forums.editor import ForumDialog
 
     dialog = ForumDialog(ctx)
     qtbot.addWidget(dialog)
@@ -252,7 +252,7 @@ def test_supports_and_watches(page):
 
 
 def test_enter_in_a_person_field_picks_without_saving(ctx, cast, qtbot):
-    from ui.forum_editor import ForumDialog
+    from ui.forums.editor import ForumDialog
 
     dialog = ForumDialog(ctx)
     qtbot.addWidget(dialog)

@@ -8,7 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from ui import tasks
+from ui.frame import tasks
 
 # ----------------------------------------------------------------------------- tasks
 
@@ -90,7 +90,7 @@ def test_progress_is_throttled(qtbot):
 
 
 def test_unexpected_errors_are_described_without_a_traceback(tmp_path):
-    from ui.errors import describe
+    from ui.frame.errors import describe
 
     text = describe(RuntimeError("boom\nTraceback (most recent call last)"))
     assert "RuntimeError" in text and "Traceback" not in text
@@ -100,7 +100,7 @@ def test_unexpected_errors_are_described_without_a_traceback(tmp_path):
 # ----------------------------------------------------------------------------- settings
 
 def test_recent_files_are_remembered_newest_first_without_duplicates(tmp_path):
-    from ui.settings import MAX_RECENT, Settings
+    from ui.frame.settings import MAX_RECENT, Settings
 
     s = Settings()
     for i in range(MAX_RECENT + 3):
@@ -112,14 +112,14 @@ def test_recent_files_are_remembered_newest_first_without_duplicates(tmp_path):
 
 
 def test_settings_are_isolated_per_test(_isolated_settings):
-    from ui.settings import Settings
+    from ui.frame.settings import Settings
 
     assert Settings().recent_files() == []
     assert str(_isolated_settings) in Settings()._q.fileName()
 
 
 def test_backup_preferences_round_trip():
-    from ui.settings import Settings
+    from ui.frame.settings import Settings
 
     s = Settings()
     assert s.backup_on_open is True and s.backup_every_hours == 12
@@ -132,7 +132,7 @@ def test_backup_preferences_round_trip():
 
 class _Numbers:
     def __init__(self, n):
-        from ui.tablemodel import Column, IdTableModel
+        from ui.widgets.tablemodel import Column, IdTableModel
 
         class Model(IdTableModel):
             fetches = 0
@@ -172,7 +172,7 @@ def test_id_table_model_fetches_pages_lazily_and_sorts_by_query():
 
 
 def test_rows_table_model_sorts_and_passes_the_model_tester(qtmodeltester):
-    from ui.tablemodel import Column, RowsTableModel
+    from ui.widgets.tablemodel import Column, RowsTableModel
 
     model = RowsTableModel([Column("name", "Name", lambda r: r[1]), Column("n", "N", lambda r: str(r[0]),
                             sort_value=lambda r: r[0])], id_of=lambda r: r[0])
@@ -188,7 +188,7 @@ def test_rows_table_model_sorts_and_passes_the_model_tester(qtmodeltester):
 
 def test_a_damaged_database_offers_the_newest_good_backup(tmp_path, monkeypatch, qapp):
     from chapter_manager.storage import open_database
-    from ui import opening
+    from ui.frame import opening
 
     path = tmp_path / "c.db"
     db = open_database(path)
@@ -211,7 +211,7 @@ def test_a_damaged_database_offers_the_newest_good_backup(tmp_path, monkeypatch,
 
 
 def test_a_foreign_file_is_explained_and_nothing_opens(tmp_path, monkeypatch, qapp):
-    from ui import opening
+    from ui.frame import opening
 
     path = tmp_path / "notes.db"
     path.write_text("just some text, not a database" * 100)
@@ -223,7 +223,7 @@ def test_a_foreign_file_is_explained_and_nothing_opens(tmp_path, monkeypatch, qa
 
 
 def test_a_database_in_a_synced_folder_is_warned_about(tmp_path, monkeypatch, qapp):
-    from ui import opening
+    from ui.frame import opening
 
     folder = tmp_path / "Dropbox"
     folder.mkdir()
@@ -237,7 +237,7 @@ def test_a_database_in_a_synced_folder_is_warned_about(tmp_path, monkeypatch, qa
 def test_new_chapter_dialog_validates_next_to_the_fields(db, qtbot):
     from chapter_manager.services.chapters import list_chapters
     from chapter_manager.services.goals import list_goals
-    from ui.opening import ChapterDialog
+    from ui.frame.opening import ChapterDialog
 
     dialog = ChapterDialog(db)
     qtbot.addWidget(dialog)
@@ -307,7 +307,7 @@ def test_charts_draw_something_and_describe_themselves(qtbot):
 def test_opening_the_app_on_a_new_path_creates_the_database(tmp_path, qtbot, monkeypatch):
     from PySide6.QtWidgets import QDialog
 
-    from ui.app import open_main_window
+    from ui.frame.app import open_main_window
 
     asked = []
     monkeypatch.setattr(QDialog, "exec", lambda dialog: asked.append(type(dialog).__name__) or 0)
@@ -326,10 +326,10 @@ def test_a_read_only_database_opens_read_only_and_says_so(tmp_path, monkeypatch,
     from chapter_manager.errors import StorageError
     from chapter_manager.services.chapters import ChapterData, create_chapter, list_chapters
     from chapter_manager.storage import open_database
-    from ui import opening
-    from ui.context import AppContext
-    from ui.main_window import MainWindow
-    from ui.settings import Settings
+    from ui.frame import opening
+    from ui.frame.context import AppContext
+    from ui.frame.main_window import MainWindow
+    from ui.frame.settings import Settings
 
     path = tmp_path / "chapter.db"
     with open_database(path) as db:

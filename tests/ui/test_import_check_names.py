@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def reports(demo_ctx, qtbot):
-    from ui.main_window import MainWindow
+    from ui.frame.main_window import MainWindow
 
     window = MainWindow(demo_ctx, demo_ctx.settings)
     qtbot.addWidget(window)
@@ -16,7 +16,7 @@ def reports(demo_ctx, qtbot):
 
 
 def test_check_step_shows_names_as_saved_from_a_mixed_encoding_file(reports, qtbot, tmp_path):
-    from ui.import_wizard import ImportWizard
+    from ui.reports.import_wizard import ImportWizard
 
     _window, page = reports
     path = tmp_path / "trial.csv"

@@ -62,7 +62,7 @@ def _fill(dialog, given: str, family: str) -> None:  # type: ignore[no-untyped-d
 
 
 def test_saving_a_person_waits_for_another_programs_write_lock_and_then_saves(ctx, qtbot):
-    from ui.person_editor import PersonDialog
+    from ui.members.person_editor import PersonDialog
 
     dialog = PersonDialog(ctx)
     qtbot.addWidget(dialog)
@@ -95,7 +95,7 @@ def test_saving_a_person_waits_for_another_programs_write_lock_and_then_saves(ct
 
 
 def test_stopping_the_wait_keeps_what_was_typed_and_says_it_was_not_saved(ctx, qtbot, monkeypatch):
-    import ui.person_editor as editor
+    import ui.members.person_editor as editor
 
     told: list[str] = []
     monkeypatch.setattr(editor, "show_error", lambda _parent, error, _context="": told.append(str(error)))
@@ -132,7 +132,7 @@ def test_stopping_the_wait_keeps_what_was_typed_and_says_it_was_not_saved(ctx, q
 def test_deleting_while_another_program_writes_keeps_the_window_responsive(ctx, qtbot):
     import datetime as dt
 
-    from ui.pages.forums import ForumsPage
+    from ui.forums.page import ForumsPage
 
     forum = forums.create_forum(ctx.db, ctx.chapter_id, ForumData(topic="Masculinidades", held_on=dt.date(2026, 3, 1)))
     page = ForumsPage(ctx)
@@ -160,7 +160,7 @@ def test_deleting_while_another_program_writes_keeps_the_window_responsive(ctx, 
 
 
 def test_close_waits_for_running_work_with_a_visible_dialog(window, qtbot):
-    from ui import tasks
+    from ui.frame import tasks
 
     release = threading.Event()
     finished: list[str] = []
@@ -195,7 +195,7 @@ def test_close_waits_for_running_work_with_a_visible_dialog(window, qtbot):
 
 
 def test_declining_to_stop_keeps_the_window_and_the_work(window, qtbot):
-    from ui import tasks
+    from ui.frame import tasks
 
     release = threading.Event()
     task = tasks.run_task(window, "Importing members", lambda _p, _c: release.wait(10))
@@ -207,7 +207,7 @@ def test_declining_to_stop_keeps_the_window_and_the_work(window, qtbot):
 
 
 def test_a_cancelled_task_is_recognised_by_type_not_by_name(qtbot):
-    from ui import tasks
+    from ui.frame import tasks
 
     class Cancelled(Exception):  # the old way: a class with the right name
         pass
@@ -233,7 +233,7 @@ def test_a_cancelled_task_is_recognised_by_type_not_by_name(qtbot):
 
 @pytest.mark.parametrize("create", [True])
 def test_opening_runs_as_a_job(tmp_path, qtbot, create):
-    from ui.opening import open_interactively
+    from ui.frame.opening import open_interactively
 
     probe = Probe()
     db = open_interactively(None, tmp_path / "new.db", create=create, check_location=False)
@@ -247,7 +247,7 @@ def test_full_collections_wait_while_work_runs(qtbot):
     stalls of a 100,000-row import); while a task runs only young collections happen."""
     import gc
 
-    from ui import tasks
+    from ui.frame import tasks
 
     before = gc.get_threshold()
     release = threading.Event()
@@ -264,7 +264,7 @@ def test_an_event_editor_stopped_while_waiting_keeps_its_form_and_says_not_saved
     from PySide6.QtWidgets import QPushButton
 
     from chapter_manager.services import events
-    from ui.event_editor import EventDialog
+    from ui.events.editor import EventDialog
 
     dialog = EventDialog(ctx, None)
     qtbot.addWidget(dialog)
@@ -294,7 +294,7 @@ def test_an_event_editor_stopped_while_waiting_keeps_its_form_and_says_not_saved
 
 
 def test_restore_runs_as_a_job(ctx, qtbot):
-    from ui.opening import restore_in_background
+    from ui.frame.opening import restore_in_background
 
     backup = ctx.db.backup(reason="manual")
     people.create_person(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López"))

@@ -32,7 +32,7 @@ def add_member(db, chapter_id, given, family):
 
 @pytest.fixture
 def demo_window(demo_ctx, qtbot):
-    from ui.main_window import MainWindow
+    from ui.frame.main_window import MainWindow
 
     win = MainWindow(demo_ctx, demo_ctx.settings)
     qtbot.addWidget(win)

@@ -45,7 +45,7 @@ def crowd(ctx):
 
 
 def make_page(ctx, qtbot):
-    from ui.pages.members import MembersPage
+    from ui.members.page import MembersPage
 
     page = MembersPage(ctx)
     qtbot.addWidget(page)
@@ -55,7 +55,7 @@ def make_page(ctx, qtbot):
     page.activated()
     wait_loaded(qtbot, page)
     # and the search warm-up started on first showing, so no test leaves it running
-    from ui import tasks
+    from ui.frame import tasks
 
     qtbot.waitUntil(lambda: not tasks.running_tasks(), timeout=10_000)
     return page
@@ -92,7 +92,7 @@ def row_of_name(page, name):
 
 
 def test_people_model_passes_the_model_tester(demo_ctx, qtmodeltester):
-    from ui.pages.members import PeopleModel
+    from ui.members.page import PeopleModel
 
     model = PeopleModel(demo_ctx)
     model.members_only = False
@@ -105,7 +105,7 @@ def test_people_model_passes_the_model_tester(demo_ctx, qtmodeltester):
 
 
 def test_the_model_pages_rows_by_id(demo_ctx):
-    from ui.pages.members import PeopleModel
+    from ui.members.page import PeopleModel
 
     model = PeopleModel(demo_ctx)
     model.reload()
@@ -331,7 +331,7 @@ def test_duplicate_student_id_is_shown_under_the_student_id(ctx, crowd, qtbot):
 
 
 def test_a_name_is_required(ctx, qtbot):
-    from ui.person_editor import PersonDialog
+    from ui.members.person_editor import PersonDialog
 
     dialog = PersonDialog(ctx)
     qtbot.addWidget(dialog)
@@ -472,7 +472,7 @@ def test_add_term_on_a_new_person_saves_them_first_then_opens_the_term(ctx, crow
 
 
 def test_add_term_on_a_new_person_with_problems_shows_them_and_opens_nothing(ctx, crowd, qtbot):
-    from ui.person_editor import PersonDialog
+    from ui.members.person_editor import PersonDialog
 
     dialog = PersonDialog(ctx)
     qtbot.addWidget(dialog)

@@ -44,7 +44,7 @@ def pack(ctx, tmp_path):
 
 
 def test_preview_then_merge_then_undo(ctx, qtbot, pack):
-    from ui.merge_dialog import MergeDialog
+    from ui.merge.dialog import MergeDialog
 
     before = people(ctx.db)
     dialog = MergeDialog(ctx, paths=[pack])
@@ -69,7 +69,7 @@ def test_preview_then_merge_then_undo(ctx, qtbot, pack):
 
 
 def test_a_refused_pack_says_why_and_cannot_be_merged(ctx, qtbot, pack, tmp_path):
-    from ui.merge_dialog import MergeDialog
+    from ui.merge.dialog import MergeDialog
 
     broken = tmp_path / "broken.cmpack"
     broken.write_bytes(pack.read_bytes()[:-5000])
@@ -87,7 +87,7 @@ def test_a_refused_pack_says_why_and_cannot_be_merged(ctx, qtbot, pack, tmp_path
 
 
 def test_review_queue_same_person_and_keep_separate(ctx, qtbot, pack, tmp_path):
-    from ui.merge_dialog import ReviewDialog
+    from ui.merge.dialog import ReviewDialog
 
     merge.merge_packs(ctx.db, [pack])
     before = people(ctx.db)
@@ -104,7 +104,7 @@ def test_review_queue_same_person_and_keep_separate(ctx, qtbot, pack, tmp_path):
 
 
 def test_review_says_why_and_the_organiser_ticks_what_to_keep(ctx, qtbot, tmp_path):
-    from ui.merge_dialog import ReviewDialog
+    from ui.merge.dialog import ReviewDialog
 
     event = create_event(ctx.db, ctx.chapter_id, EventData(title="Jornada de firmas", starts_at=DAY))
     member = sign_up(ctx.db, ctx.chapter_id, PersonData(given_names="Ana", family_names="López",
@@ -175,7 +175,7 @@ def test_file_export_sign_up_pack(window, qtbot, tmp_path, monkeypatch):
 
 def test_the_organiser_chooses_where_a_blank_laptops_event_goes(ctx, qtbot, tmp_path):
     from chapter_manager.services.chapters import ChapterData, create_chapter, get_chapter
-    from ui.merge_dialog import MergeDialog
+    from ui.merge.dialog import MergeDialog
 
     ours = create_event(ctx.db, ctx.chapter_id, EventData(title="Feria de bienvenida", starts_at=DAY))
     blank = open_database(tmp_path / "blank.db", device=KIOSK)

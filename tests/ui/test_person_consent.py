@@ -29,7 +29,7 @@ def cells(panel, row):  # type: ignore[no-untyped-def]
 
 
 def test_history_and_withdrawing_a_consent(ctx, qtbot, tmp_path):
-    from ui.person_editor import PersonDialog
+    from ui.members.person_editor import PersonDialog
 
     outcome = _signed(ctx, may_contact=True, may_publish_name=True)
     dialog = PersonDialog(ctx, outcome.person_id)
@@ -61,7 +61,7 @@ def test_history_and_withdrawing_a_consent(ctx, qtbot, tmp_path):
 
 
 def test_cancel_withdraws_nothing_and_a_new_person_has_no_history(ctx, qtbot):
-    from ui.person_editor import PersonDialog
+    from ui.members.person_editor import PersonDialog
 
     outcome = _signed(ctx, may_contact=True)
     dialog = PersonDialog(ctx, outcome.person_id)
@@ -82,7 +82,7 @@ def test_merge_dialog_counts_consents_and_names_no_one(ctx, qtbot, tmp_path):
     from chapter_manager.device import DeviceIdentity
     from chapter_manager.services import consent, kiosk_database, pack_export
     from chapter_manager.storage import open_database
-    from ui.merge_dialog import MergeDialog
+    from ui.merge.dialog import MergeDialog
 
     outcome = _signed(ctx, may_contact=True, may_publish_name=True)
     made = kiosk_database.export_for_kiosk(ctx.db, tmp_path / "kiosk.db", 1)

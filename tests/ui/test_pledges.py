@@ -19,7 +19,7 @@ from chapter_manager.services.pledges import PledgeData
 
 
 def _page(ctx, qtbot):
-    from ui.pages.pledges import PledgesPage
+    from ui.pledges.page import PledgesPage
 
     page = PledgesPage(ctx)
     qtbot.addWidget(page)
@@ -83,7 +83,7 @@ def test_event_filter(page, demo_ctx, qtbot):
 
 
 def test_no_event_filter(page, demo_ctx, qtbot):
-    from ui.pages import pledges as module
+    from ui.pledges import page as module
 
     qtbot.waitUntil(lambda: page.event_combo.findData(module.NO_EVENT) >= 0, timeout=5000)
     page.event_combo.setCurrentIndex(page.event_combo.findData(module.NO_EVENT))
@@ -238,7 +238,7 @@ def test_add_a_paper_pledge_then_the_same_email_again(empty_page, ctx, qtbot):
 
 
 def test_a_second_sheet_at_another_event_is_attendance(ctx, qtbot):
-    from ui.pledge_dialog import PledgeDialog
+    from ui.pledges.dialog import PledgeDialog
 
     first = _sign(ctx, "Lan", "Nguyễn", "lan@x.org")
     event = events.create_event(ctx.db, ctx.chapter_id, events.EventData(
@@ -255,7 +255,7 @@ def test_a_second_sheet_at_another_event_is_attendance(ctx, qtbot):
 
 
 def test_validation_keeps_the_dialog_open(ctx, qtbot):
-    from ui.pledge_dialog import PledgeDialog
+    from ui.pledges.dialog import PledgeDialog
 
     dialog = PledgeDialog(ctx)
     qtbot.addWidget(dialog)
@@ -272,7 +272,7 @@ def test_validation_keeps_the_dialog_open(ctx, qtbot):
 
 
 def test_save_and_add_another_clears_the_form(ctx, qtbot):
-    from ui.pledge_dialog import PledgeDialog
+    from ui.pledges.dialog import PledgeDialog
 
     event = events.create_event(ctx.db, ctx.chapter_id, events.EventData(
         title="Feria", starts_at=dt.datetime(2026, 3, 8, 16, tzinfo=dt.UTC)))
@@ -332,7 +332,7 @@ def test_link_a_pledge_to_an_existing_person(empty_page, ctx, qtbot):
 
 
 def test_linking_to_someone_who_pledged_is_refused(ctx, qtbot):
-    from ui.pledge_dialog import LinkPersonDialog
+    from ui.pledges.dialog import LinkPersonDialog
 
     ana = _sign(ctx, "Ana", "Pérez", "ana@x.org")
     other = _sign(ctx, "Ana", "Perez", "ana.perez@x.org")
@@ -391,7 +391,7 @@ def test_ctrl_n_in_the_window_opens_the_sheet_dialog(window, qtbot):
 
 
 def test_enter_in_the_link_dialog_picks_then_moves(ctx, qtbot):
-    from ui.pledge_dialog import LinkPersonDialog
+    from ui.pledges.dialog import LinkPersonDialog
 
     target = people.create_person(ctx.db, ctx.chapter_id, PersonData(given_names="Kwame", family_names="Mensah",
                                                                      email="kwame@x.org"))
@@ -411,7 +411,7 @@ def test_enter_in_the_link_dialog_picks_then_moves(ctx, qtbot):
 
 
 def test_a_sheet_with_someones_email_under_another_name_says_it_was_kept_apart(ctx, qtbot):
-    from ui.pledge_dialog import PledgeDialog
+    from ui.pledges.dialog import PledgeDialog
 
     first = _sign(ctx, "Lan", "Nguyễn", "lan@x.org")
     dialog = PledgeDialog(ctx)

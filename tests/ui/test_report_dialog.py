@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 def test_make_preview_and_save(demo_ctx, qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    from ui.report_dialog import ImpactReportDialog
+    from ui.reports.report_dialog import ImpactReportDialog
 
     dialog = ImpactReportDialog(demo_ctx)
     qtbot.addWidget(dialog)
@@ -41,7 +41,7 @@ def test_make_preview_and_save(demo_ctx, qtbot, tmp_path, monkeypatch):
 def test_typed_dates_switch_to_custom_and_a_reversed_period_is_explained(demo_ctx, qtbot):
     from PySide6.QtCore import QDate
 
-    from ui.report_dialog import ImpactReportDialog
+    from ui.reports.report_dialog import ImpactReportDialog
 
     dialog = ImpactReportDialog(demo_ctx)
     qtbot.addWidget(dialog)

@@ -12,7 +12,7 @@ from chapter_manager.services.people import count_people
 
 @pytest.fixture
 def reports(demo_ctx, qtbot):
-    from ui.main_window import MainWindow
+    from ui.frame.main_window import MainWindow
 
     window = MainWindow(demo_ctx, demo_ctx.settings)
     qtbot.addWidget(window)
@@ -36,7 +36,7 @@ def test_reports_is_the_sixth_screen_with_its_cards(reports, qtbot):
 
 
 def test_another_report_registers_one_card(reports, monkeypatch):
-    from ui.pages import reports as module
+    from ui.reports import page as module
 
     _window, page = reports
     monkeypatch.setattr(module, "CARDS", list(module.CARDS))
@@ -49,7 +49,7 @@ def test_another_report_registers_one_card(reports, monkeypatch):
 
 
 def test_the_impact_report_card_opens_the_report_dialog(reports, monkeypatch):
-    from ui.report_dialog import ImpactReportDialog
+    from ui.reports.report_dialog import ImpactReportDialog
 
     _window, page = reports
     shown = []
@@ -83,7 +83,7 @@ def test_roster_dialog_writes_the_workbook_off_the_gui_thread(reports, qtbot, tm
 
 
 def test_roster_dialog_keeps_the_user_on_a_bad_folder(reports, qtbot, tmp_path):
-    from ui.roster_dialog import RosterDialog
+    from ui.reports.roster_dialog import RosterDialog
 
     _window, page = reports
     dialog = RosterDialog(page)
@@ -95,7 +95,7 @@ def test_roster_dialog_keeps_the_user_on_a_bad_folder(reports, qtbot, tmp_path):
 
 
 def test_import_wizard_from_file_to_undo(reports, qtbot, tmp_path, demo_ctx):
-    from ui.import_wizard import ImportWizard
+    from ui.reports.import_wizard import ImportWizard
 
     _window, page = reports
     before = count_people(demo_ctx.db, demo_ctx.chapter_id)
@@ -134,7 +134,7 @@ def test_import_wizard_from_file_to_undo(reports, qtbot, tmp_path, demo_ctx):
 
 
 def test_import_wizard_refuses_a_hostile_file_with_a_sentence(reports, qtbot, tmp_path):
-    from ui.import_wizard import ImportWizard
+    from ui.reports.import_wizard import ImportWizard
 
     _window, page = reports
     bad = tmp_path / "photo.xlsx"

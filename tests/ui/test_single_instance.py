@@ -1,4 +1,4 @@
-"""One app per database file (ui/instance.py), File ▸ New window, and the command line
+"""One app per database file (ui/frame/instance.py), File ▸ New window, and the command line
 working beside an open window; real files, real local sockets, real processes."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from PySide6.QtNetwork import QLocalServer
 from chapter_manager.models import MembershipStatus
 from chapter_manager.services import members, people
 from chapter_manager.services.people import PersonData
-from ui import instance
-from ui.instance import HANDED_OVER, NOT_RUNNING, InstanceServer, hand_over, server_name
+from ui.frame import instance
+from ui.frame.instance import HANDED_OVER, NOT_RUNNING, InstanceServer, hand_over, server_name
 
 ROOT = Path(__file__).resolve().parents[2]
 

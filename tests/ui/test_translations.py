@@ -115,8 +115,8 @@ def test_a_spanish_catalogue_translates_the_window_and_the_core(tmp_path, qapp, 
     from PySide6.QtCore import QLocale
 
     from chapter_manager.models import MembershipStatus
-    from ui import app as app_module
-    from ui.main_window import MainWindow
+    from ui.frame import app as app_module
+    from ui.frame.main_window import MainWindow
 
     monkeypatch.setattr(app_module, "resources_dir", lambda: tmp_path)
     try:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from chapter_manager.services import chapters, events, forums, goals, members, people
 from chapter_manager.storage import open_database
-from ui.conflict_dialog import ConflictDialog
+from ui.widgets.conflict_dialog import ConflictDialog
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def answer(qtbot, button, theirs=(), guard=None):
 
 
 def open_person(ctx, qtbot, person_id):
-    from ui.person_editor import PersonDialog
+    from ui.members.person_editor import PersonDialog
 
     dialog = PersonDialog(ctx, person_id)
     qtbot.addWidget(dialog)
@@ -174,10 +174,10 @@ def test_banner_appears_when_the_record_changes_elsewhere(ctx, qtbot, ana, other
 
 
 def test_event_goal_chapter_and_forum_editors_follow_the_rule(ctx, qtbot, other):
-    from ui.event_editor import EventDialog
-    from ui.forum_editor import ForumDialog
-    from ui.goal_dialog import GoalDialog
-    from ui.opening import ChapterDialog
+    from ui.dashboard.goal_dialog import GoalDialog
+    from ui.events.editor import EventDialog
+    from ui.forums.editor import ForumDialog
+    from ui.frame.opening import ChapterDialog
 
     event = events.create_event(ctx.db, ctx.chapter_id, events.EventData(
         title="Talk", starts_at=dt.datetime(2026, 3, 8, 18, tzinfo=dt.UTC), venue="Aula 1"))
@@ -228,7 +228,7 @@ def test_event_goal_chapter_and_forum_editors_follow_the_rule(ctx, qtbot, other)
 
 
 def test_officer_term_dialog(ctx, qtbot, ana, other):
-    from ui.person_editor import TermDialog
+    from ui.members.person_editor import TermDialog
 
     term = members.add_officer_term(ctx.db, ana.id, "president", dt.date(2025, 1, 1))
     dialog = TermDialog(ctx, ana.id, term)
@@ -269,7 +269,7 @@ def test_screenshot_of_the_banner(ctx, qtbot, ana, other, tmp_path):
 
 
 def test_the_forum_comparison_names_people_and_items(ctx, qtbot, ana, other):
-    from ui.forum_editor import ForumDialog
+    from ui.forums.editor import ForumDialog
 
     forum = forums.create_forum(ctx.db, ctx.chapter_id, forums.ForumData(
         topic="Care", held_on=dt.date(2026, 3, 1), facilitator_ids=[ana.id],
@@ -291,8 +291,8 @@ def test_two_windows_and_the_command_line_interleaved(ctx, qtbot, ana, tmp_path)
     """Window 2's form is opened first; window 1 saves, the command line imports, then
     window 2 saves: nothing is lost, and what both changed is asked about."""
     from chapter_manager.cli import main
-    from ui.context import AppContext
-    from ui.settings import Settings
+    from ui.frame.context import AppContext
+    from ui.frame.settings import Settings
 
     second_db = open_database(ctx.db.path)
     try:

@@ -50,9 +50,8 @@ def run_kiosk(db_path: str | None, event_id: int | None, *, windowed: bool = Fal
     from chapter_manager.i18n import _
     from chapter_manager.services.kiosk import event_choice_needed, kiosk_event
     from chapter_manager.storage import open_database
-
-    from ..app import make_application
-    from ..errors import install_excepthook
+    from ui.frame.app import make_application
+    from ui.frame.errors import install_excepthook
 
     app = make_application()
     try:

@@ -47,9 +47,8 @@ from PySide6.QtWidgets import (
 from chapter_manager.errors import ChapterError, ValidationError
 from chapter_manager.models import Affiliation
 from chapter_manager.services import kiosk as core
-
-from ..forms import ERROR_STYLE, EnumCombo, fmt_int
-from ..i18n import tr
+from ui.frame.i18n import tr
+from ui.widgets.forms import ERROR_STYLE, EnumCombo, fmt_int
 
 THANKS_MS = 2500  # the form is back within 3 s
 IDLE_MS = 60_000
@@ -857,7 +856,7 @@ class KioskWindow(QWidget):
             self.form.show_banner(str(error) + " " + self.tr("What you typed is still here."))
             return False
         except Exception as error:  # noqa: BLE001 - the form must survive anything
-            from ..errors import describe
+            from ui.frame.errors import describe
 
             self.form.show_banner(describe(error))
             return False

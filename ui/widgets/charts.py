@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..forms import fmt_date, fmt_int
+from .forms import fmt_date, fmt_int
 
 ACCENT = QColor("#5b3fa3")  # HeForShe purple; readable on light and dark
 ACCENT_DARK_BG = QColor("#b9a5f0")

@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
-from ..context import AppContext
+from ui.frame.context import AppContext
 
 PERSON_ID_ROLE = Qt.ItemDataRole.UserRole + 10
 

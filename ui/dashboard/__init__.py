@@ -1,0 +1,1 @@
+"""The Dashboard screen: its page and the goals dialog."""

@@ -1,0 +1,1 @@
+"""The Events screen: its page, an event's detail (attendance, check-in, kiosk) and the editor."""

@@ -1,0 +1,1 @@
+"""The Forums screen: its page and the forum editor."""

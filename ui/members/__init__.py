@@ -1,0 +1,1 @@
+"""The Members screen: its page and the person editor."""

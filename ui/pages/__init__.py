@@ -1,1 +1,0 @@
-"""The main window's screens; each is imported the first time it is shown."""
