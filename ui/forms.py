@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from enum import Enum
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -63,10 +63,6 @@ def to_qdate(day: dt.date) -> QDate:
 
 def from_qdate(day: QDate) -> dt.date:
     return dt.date(day.year(), day.month(), day.day())
-
-
-def qt_zone(name: str) -> QTimeZone:
-    return QTimeZone(name.encode())
 
 
 # ---------------------------------------------------------------------------- widgets

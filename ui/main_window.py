@@ -314,6 +314,9 @@ class MainWindow(QMainWindow):
             module = importlib.import_module(entry[2])
             page = getattr(module, entry[3])(self.ctx)
             page.setObjectName(f"page-{key}")
+            if key == "dashboard":
+                page.create_chapter_requested.connect(self.new_chapter)
+                page.demo_requested.connect(self.add_demo)
             self.pages[key] = page
             self.stack.addWidget(page)
             keep_for_good()

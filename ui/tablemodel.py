@@ -68,12 +68,6 @@ class IdTableModel(QAbstractTableModel, Generic[R]):
         self._pages.clear()
         self.endResetModel()
 
-    def refresh_rows(self) -> None:
-        """Fetch the visible rows again (their data changed; the ids did not)."""
-        self._pages.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.columns) - 1))
-
     def id_at(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 

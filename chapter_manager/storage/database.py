@@ -15,8 +15,6 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +71,6 @@ class Database:
         self.read_only_reason: str | None = None
         self._writer = engine.execution_options(**{sq.WRITE_OPTION: True})
         self._closed = False
-        self._lock = threading.Lock()
         #: tells this handle's writes from others' in the change log (storage/watch.py)
         self.change_token = watch.new_token()
         if engine.dialect.name == "sqlite":
@@ -545,4 +542,4 @@ def _check_existing(
         conn.close()
 
 
-__all__ = ["Database", "OpenReport", "open_database", "translate_error", "uuid"]
+__all__ = ["Database", "OpenReport", "open_database", "translate_error"]

@@ -498,11 +498,3 @@ def _check_payload(payload: Path, path: Path) -> None:
         raise _refuse_unreadable(path, str(error)) from error
     finally:
         conn.close()
-
-
-def read_header(path: Path) -> PackHeader:
-    """The header of a pack, unverified (for showing which laptop a file came from)."""
-    with Path(path).open("rb") as fh:
-        if fh.read(len(MAGIC)) != MAGIC:
-            raise PackRefused(_("{name} is not a sign-up pack.").format(name=Path(path).name))
-        return _header_from(_parse_header(fh.readline(MAX_HEADER_BYTES) or b"{}", Path(path)), Path(path))

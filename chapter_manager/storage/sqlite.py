@@ -207,10 +207,6 @@ def backup_into(source: sqlite3.Connection, target: Path) -> None:
         dest.close()
 
 
-def checkpoint(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
 # --------------------------------------------------------------------------- search
 
 FTS_TABLE = "people_fts"
