@@ -42,11 +42,13 @@ class Column(Generic[R]):
 class IdTableModel(QAbstractTableModel, Generic[R]):
     PAGE = 256
     MAX_PAGES = 64
+    #: ``row_of`` scans the ids this many times after a reload, then maps id → row once
+    SCANS_BEFORE_MAP = 8
 
     def __init__(self, columns: Sequence[Column[R]], parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.columns = list(columns)
-        self._ids: Sequence[int] = ()
+        self._ids = ()
         self._pages: OrderedDict[int, dict[int, R]] = OrderedDict()
         self.order: str | None = next((c.order for c in self.columns if c.order), None)
         self.descending = False
@@ -71,11 +73,32 @@ class IdTableModel(QAbstractTableModel, Generic[R]):
     def id_at(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    @property
+    def _ids(self) -> Sequence[int]:
+        return self._id_seq
+
+    @_ids.setter
+    def _ids(self, ids: Sequence[int]) -> None:
+        # Every new set of ids (reload, sort, a subclass's own loading) forgets the map.
+        self._id_seq = ids
+        self._row_map: dict[int, int] | None = None
+        self._scans = 0
+
     def row_of(self, row_id: int) -> int | None:
-        try:
-            return list(self._ids).index(row_id) if len(self._ids) < 1_000_000 else None
-        except ValueError:
-            return None
+        """The row showing ``row_id``, or None.
+
+        A few look-ups scan the ids in place (no copy); selecting many records maps
+        id → row once per set of ids, so each further look-up is constant time.
+        """
+        if self._row_map is None:
+            if self._scans < self.SCANS_BEFORE_MAP:
+                self._scans += 1
+                try:
+                    return self._id_seq.index(row_id)
+                except ValueError:
+                    return None
+            self._row_map = dict(zip(self._id_seq, range(len(self._id_seq)), strict=True))
+        return self._row_map.get(row_id)
 
     def ids(self) -> Sequence[int]:
         return self._ids
