@@ -209,7 +209,7 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
         with db.raw_sqlite() as conn:
             inserted = {
                 table: [row for row in conn.execute(
-                    f"SELECT t.* FROM {table} t JOIN merge_rows m ON m.row_id = t.id "  # noqa: S608
+                    f"SELECT t.* FROM {table} t JOIN merge_rows m ON m.row_id = t.id "
                     f"WHERE m.batch_id = ? AND m.table_name = ? AND m.before IS NULL ORDER BY t.id",
                     (summary.batch_id, table))]
                 for table in ("people", "pledges", "attendance")
@@ -232,7 +232,7 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
         conn.execute("BEGIN IMMEDIATE")
         for table in ("people", "pledges", "attendance"):
             marks = ", ".join("?" * len(columns[table]))
-            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", inserted[table])  # noqa: S608
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", inserted[table])
         conn.execute("COMMIT")
         baseline = time.perf_counter() - t
     finally:

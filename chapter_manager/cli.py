@@ -979,7 +979,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except BrokenPipeError:
         os._exit(EXIT_OK)  # output piped into `head`: not an error
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:  # the last line of defence
         log = _log_unexpected(error)
         where = _(" Details are in {log}.").format(log=log) if log else ""
         sys.stderr.write(

@@ -712,7 +712,7 @@ def _writer(db, prefix: str, errors: list[BaseException]) -> None:  # type: igno
             with db.write() as s:
                 s.add(Setting(key=f"{prefix}-{i:03d}", value="v"))
                 s.add(AuditEntry(action=AuditAction.CREATE, entity="test", summary=f"{prefix} {i}"))
-    except BaseException as error:  # noqa: BLE001 - reported by the test
+    except BaseException as error:  # reported by the test
         errors.append(error)
 
 

@@ -113,7 +113,7 @@ class OptionalDateEdit(QWidget):
         if day is not None:
             self.edit.setDate(to_qdate(day))
 
-    def setAccessibleName(self, name: str) -> None:  # noqa: N802
+    def setAccessibleName(self, name: str) -> None:
         super().setAccessibleName(name)
         self.check.setAccessibleName(name)
         self.edit.setAccessibleName(name)
