@@ -330,7 +330,7 @@ CREATING = (None, "gui", "demo")
 READING = ("stats", "list", "check", "report", "export")
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace):
     from .storage import open_database
     from .storage.location import location_warnings
 
@@ -352,7 +352,7 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return db
 
 
-def _say_if_read_only(db) -> None:  # type: ignore[no-untyped-def]
+def _say_if_read_only(db) -> None:
     if db.read_only_reason:
         sys.stderr.write(
             _("Note: {path} is read-only ({why}); it was opened for reading only.").format(
@@ -480,7 +480,7 @@ def _searched(rows: list[Any], query: str | None, limit: int | None,
     return rows[:limit] if limit else rows
 
 
-def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list[Any]]:  # type: ignore[no-untyped-def]
+def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list[Any]]:
     """(headers, field names, row objects) for ``list KIND``."""
     from .services import chapters as chapters_service
     from .services.common import resolve_chapter

@@ -1693,7 +1693,7 @@ class _PeopleWriter:
                 helper.kill()
             helper.wait()
             reader.join(timeout=5)
-            helper.stdout.close()  # type: ignore[union-attr]
+            helper.stdout.close()
 
     def report(self, done: int) -> None:
         total = self.gen.n_people

@@ -118,7 +118,7 @@ class _Builder:
     @staticmethod
     def kept(flowable: Flowable) -> Flowable:
         """``flowable`` kept on the same page as the next one (headings, captions)."""
-        flowable._keep_with_next = True  # type: ignore[attr-defined]
+        flowable._keep_with_next = True
         return flowable
 
     def table(self, head: list[tuple[str, Style]], rows: list[list[tuple[str, Style]]],

@@ -156,7 +156,7 @@ class Database:
             raw.close()
 
     @property
-    def backups(self):  # type: ignore[no-untyped-def]
+    def backups(self):
         """The :class:`~.backups.BackupStore` of this database file."""
         from .backups import BackupStore
 
