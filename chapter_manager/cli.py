@@ -203,7 +203,7 @@ def _day(value: str) -> dt.date:
 
 def _add_excel_commands(sub: Any) -> None:
     """``export roster`` and ``import members`` (Excel rosters and spreadsheets)."""
-    from .models import MembershipStatus
+    from .choices import MEMBERSHIP_STATUSES
 
     export = sub.add_parser("export", help=_("write a file for someone else (an Excel roster)"))
     export_sub = export.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser, required=True)
@@ -211,7 +211,7 @@ def _add_excel_commands(sub: Any) -> None:
     roster.add_argument("out", metavar="OUT.xlsx", help=_("the workbook to write"))
     roster.add_argument("--chapter", type=_positive, metavar="ID",
                         help=_("the chapter (when the database holds several; see 'list chapters')"))
-    roster.add_argument("--status", choices=[s.value for s in MembershipStatus],
+    roster.add_argument("--status", choices=MEMBERSHIP_STATUSES,
                         help=_("only members with this status (Members and Officers sheets)"))
     roster.add_argument("--advisor", action="store_true",
                         help=_("leave out emails, phones, student ids, gender and anyone flagged "
