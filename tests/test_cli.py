@@ -174,7 +174,7 @@ def test_the_parsers_membership_statuses_are_the_models():
     from chapter_manager.choices import MEMBERSHIP_STATUSES
     from chapter_manager.models import MembershipStatus
 
-    assert MEMBERSHIP_STATUSES == tuple(s.value for s in MembershipStatus)
+    assert tuple(s.value for s in MembershipStatus) == MEMBERSHIP_STATUSES
 
 
 def test_building_the_parser_imports_neither_sqlalchemy_nor_the_models():
