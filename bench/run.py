@@ -209,7 +209,7 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
         with db.raw_sqlite() as conn:
             inserted = {
                 table: [row for row in conn.execute(
-                    f"SELECT t.* FROM {table} t JOIN merge_rows m ON m.row_id = t.id "  # noqa: S608
+                    f"SELECT t.* FROM {table} t JOIN merge_rows m ON m.row_id = t.id "
                     f"WHERE m.batch_id = ? AND m.table_name = ? AND m.before IS NULL ORDER BY t.id",
                     (summary.batch_id, table))]
                 for table in ("people", "pledges", "attendance")
@@ -232,7 +232,7 @@ def bench_merge(big: Path, packs: int, size: int) -> None:
         conn.execute("BEGIN IMMEDIATE")
         for table in ("people", "pledges", "attendance"):
             marks = ", ".join("?" * len(columns[table]))
-            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", inserted[table])  # noqa: S608
+            conn.executemany(f"INSERT INTO {table} VALUES ({marks})", inserted[table])
         conn.execute("COMMIT")
         baseline = time.perf_counter() - t
     finally:
@@ -798,19 +798,66 @@ def bench_report(path: Path) -> None:
            "(context)", f"pledges by affiliation and by gender, per-event counts; period {first} to {last}")
 
 
+def _whole_process(argv: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    """Median wall time of ``argv`` as a new process, spawn to exit (the first run only
+    warms the file cache and is not counted)."""
+    times = []
+    for k in range(runs + 1):
+        t = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=True, env=env or os.environ.copy(), timeout=600)
+        if k:
+            times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def bench_startup(big: Path | None, runs: int = 7) -> None:
+    """What a user waits for: whole processes, against Python doing nothing and Python
+    importing SQLAlchemy, measured in the same run."""
+    print("start-up (whole processes)", flush=True)
+    DATA.mkdir(parents=True, exist_ok=True)
+    small = DATA / "startup-small.db"
+    if not small.exists():
+        from chapter_manager.demo import generate_demo
+
+        db = open_database(small)
+        generate_demo(db, members=50, events=5, forums=2, pledges=60)
+        db.close()
+    base = _whole_process([sys.executable, "-c", "pass"], runs)
+    sqla = _whole_process([sys.executable, "-c", "import sqlalchemy"], runs)
+    record("start-up: python -c pass", base, None, "s", "(context)", "the floor")
+    record("start-up: python -c 'import sqlalchemy'", sqla, base, "s", "(context)", "baseline: python -c pass")
+    cm = [sys.executable, "-c", "from ui.launcher import run; run()"]
+    for args, target in ((["--help"], "(context)"), (["stats", "--json"], "< 0.5 s")):
+        ours = _whole_process([*cm, "--db", str(small), *args], runs)
+        record(f"start-up: chapter-manager {' '.join(args)} (50 members)", ours, sqla, "s", target,
+               f"baseline: import sqlalchemy; python -c pass {base:.3f} s")
+    # The window: spawn to an interactive main window (bench/gui_probe.py), tiny database.
+    _probe("start", str(small))
+    ready = statistics.median(_probe("start", str(small))[0] for _ in range(runs))
+    record("start-up: the window on a 50-member database", ready, sqla, "s", "< 0.8 s",
+           f"spawn to interactive; baseline: import sqlalchemy; python -c pass {base:.3f} s")
+    if big is not None and big.exists():
+        out = DATA / "startup-report.pdf"
+        ours = _whole_process([*cm, "--db", str(big), "report", str(out)], max(3, runs // 2))
+        record("start-up: chapter-manager report, 1,000,000 pledges", ours, sqla, "s", "< 3 s",
+               "whole process, PDF written")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="*",
                         choices=["bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster", "import",
-                                 "gui-import", "live"])
+                                 "gui-import", "live", "startup"])
     parser.add_argument("--no-big", action="store_true", help="kiosk: skip the copy of the big database")
     args = parser.parse_args()
-    only = set(args.only or ["bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster", "import",
-                             "gui-import", "live"])
+    only = set(args.only or ["startup", "bulk", "kiosk", "search", "open", "gui", "merge", "report", "roster",
+                             "import", "gui-import", "live"])
     members, pledges = (10_000, 50_000) if args.quick else (100_000, 1_000_000)
     info = machine()
     print("machine:", json.dumps(info), flush=True)
+    if "startup" in only:
+        bench_startup(None if args.quick or args.no_big else DATA / f"big-{members}-{pledges}.db")
     if "bulk" in only:
         bench_bulk(pledges)
     if "kiosk" in only:

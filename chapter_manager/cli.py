@@ -203,7 +203,7 @@ def _day(value: str) -> dt.date:
 
 def _add_excel_commands(sub: Any) -> None:
     """``export roster`` and ``import members`` (Excel rosters and spreadsheets)."""
-    from .models import MembershipStatus
+    from .choices import MEMBERSHIP_STATUSES
 
     export = sub.add_parser("export", help=_("write a file for someone else (an Excel roster)"))
     export_sub = export.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser, required=True)
@@ -211,7 +211,7 @@ def _add_excel_commands(sub: Any) -> None:
     roster.add_argument("out", metavar="OUT.xlsx", help=_("the workbook to write"))
     roster.add_argument("--chapter", type=_positive, metavar="ID",
                         help=_("the chapter (when the database holds several; see 'list chapters')"))
-    roster.add_argument("--status", choices=[s.value for s in MembershipStatus],
+    roster.add_argument("--status", choices=MEMBERSHIP_STATUSES,
                         help=_("only members with this status (Members and Officers sheets)"))
     roster.add_argument("--advisor", action="store_true",
                         help=_("leave out emails, phones, student ids, gender and anyone flagged "
@@ -330,7 +330,7 @@ CREATING = (None, "gui", "demo")
 READING = ("stats", "list", "check", "report", "export")
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace):
     from .storage import open_database
     from .storage.location import location_warnings
 
@@ -352,7 +352,7 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return db
 
 
-def _say_if_read_only(db) -> None:  # type: ignore[no-untyped-def]
+def _say_if_read_only(db) -> None:
     if db.read_only_reason:
         sys.stderr.write(
             _("Note: {path} is read-only ({why}); it was opened for reading only.").format(
@@ -480,7 +480,7 @@ def _searched(rows: list[Any], query: str | None, limit: int | None,
     return rows[:limit] if limit else rows
 
 
-def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list[Any]]:  # type: ignore[no-untyped-def]
+def _list_rows(db, args: argparse.Namespace) -> tuple[list[str], list[str], list[Any]]:
     """(headers, field names, row objects) for ``list KIND``."""
     from .services import chapters as chapters_service
     from .services.common import resolve_chapter
@@ -979,7 +979,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except BrokenPipeError:
         os._exit(EXIT_OK)  # output piped into `head`: not an error
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:  # the last line of defence
         log = _log_unexpected(error)
         where = _(" Details are in {log}.").format(log=log) if log else ""
         sys.stderr.write(

@@ -1257,8 +1257,8 @@ class _PeopleFactory:
         officer_ids, pool_ids = self.officer_ids, self.pool_ids
         bare = self.bare_emails
         sid_offset, num_mod, num_offset = self.sid_offset, self.num_mod, self.num_offset
-        ACTIVE, PROSPECTIVE, INACTIVE, ALUMNI = _STATUSES  # noqa: N806
-        STUDENT, STAFF, FACULTY, ALUMNUS, _COMMUNITY = _AFFILIATIONS  # noqa: N806
+        ACTIVE, PROSPECTIVE, INACTIVE, ALUMNI = _STATUSES
+        STUDENT, STAFF, FACULTY, ALUMNUS, _COMMUNITY = _AFFILIATIONS
         kiosk, manual = RecordSource.KIOSK.value, RecordSource.MANUAL.value
         online, imported = RecordSource.ONLINE.value, RecordSource.IMPORT.value
         en_gender, en_pronouns = _GENDER_WORDS["en"], _PRONOUNS["en"]
@@ -1693,7 +1693,7 @@ class _PeopleWriter:
                 helper.kill()
             helper.wait()
             reader.join(timeout=5)
-            helper.stdout.close()  # type: ignore[union-attr]
+            helper.stdout.close()
 
     def report(self, done: int) -> None:
         total = self.gen.n_people

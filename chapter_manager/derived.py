@@ -41,13 +41,6 @@ def person_keys(
     )
 
 
-def person_search_text(
-    given: str, family: str, preferred: str, email: str | None, student_id: str | None
-) -> str:
-    """What search looks in for a person: folded names, email and student id."""
-    return person_keys(given, family, preferred, email, student_id).search_text
-
-
 def refresh_person_derived(person: Person) -> None:
     keys = person_keys(
         person.given_names or "",

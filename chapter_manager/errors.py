@@ -129,7 +129,7 @@ class ConflictError(ChapterError):
     def __init__(
         self,
         what: str,
-        fields: list,  # type: ignore[type-arg]
+        fields: list,
         *,
         version: int,
         base: dict[str, object],

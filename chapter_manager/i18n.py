@@ -19,7 +19,7 @@ def _(text: str) -> str:
     return _translate(text)
 
 
-def N_(text: str) -> str:  # noqa: N802 - gettext convention
+def N_(text: str) -> str:  # gettext convention
     """Mark ``text`` for translation without translating it now."""
     return text
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -285,7 +286,7 @@ class Base(DeclarativeBase):
     }
 
 
-def personal(category: str) -> dict[str, dict[str, str]]:
+def personal(category: str) -> dict[str, Any]:
     """``info`` for a column that holds personal data of the given category.
 
     Categories: ``identity`` (names), ``contact`` (email, phone), ``identifier``

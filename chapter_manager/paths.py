@@ -77,7 +77,7 @@ def create_private_file(path: Path) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
 
 
-def open_private(path: Path, mode: str = "wb", **kwargs):  # type: ignore[no-untyped-def]
+def open_private(path: Path, mode: str = "wb", **kwargs):
     """Open ``path`` for writing, creating it for its owner only (an existing file keeps
     its permissions)."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)

@@ -18,7 +18,7 @@ class UUIDType(TypeDecorator[uuid.UUID]):
     impl = LargeBinary(16)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):  # type: ignore[no-untyped-def]
+    def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
             # imported here: the PostgreSQL dialect pulls in asyncio (45 ms at every start)
             from sqlalchemy.dialects import postgresql
@@ -26,14 +26,14 @@ class UUIDType(TypeDecorator[uuid.UUID]):
             return dialect.type_descriptor(postgresql.UUID(as_uuid=True))
         return dialect.type_descriptor(LargeBinary(16))
 
-    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+    def process_bind_param(self, value, dialect):
         if value is None:
             return None
         if not isinstance(value, uuid.UUID):
             value = uuid.UUID(str(value))
         return value if dialect.name == "postgresql" else value.bytes
 
-    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+    def process_result_value(self, value, dialect):
         if value is None or isinstance(value, uuid.UUID):
             return value
         return uuid.UUID(bytes=bytes(value))
@@ -45,7 +45,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+    def process_bind_param(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
@@ -53,7 +53,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+    def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:

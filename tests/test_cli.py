@@ -168,3 +168,19 @@ def test_installed_command_runs_as_a_process(tmp_path):
         capture_output=True, text=True, timeout=60,
     )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_the_parsers_membership_statuses_are_the_models():
+    from chapter_manager.choices import MEMBERSHIP_STATUSES
+    from chapter_manager.models import MembershipStatus
+
+    assert tuple(s.value for s in MembershipStatus) == MEMBERSHIP_STATUSES
+
+
+def test_building_the_parser_imports_neither_sqlalchemy_nor_the_models():
+    code = (
+        "import sys; from chapter_manager import cli; cli.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'chapter_manager.models'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

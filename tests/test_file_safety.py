@@ -66,7 +66,7 @@ def small_demo(path: Path) -> Path:
     [("stats",), ("stats", "--json"), ("list", "people"), ("check",), ("report", "{out}.pdf"),
      ("export", "roster", "{out}.xlsx"), ("backup",), ("import", "members", "{out}.csv")],
 )
-def test_a_zero_byte_file_is_refused_and_stays_empty(tmp_path: Path, capsys, argv) -> None:  # noqa: ANN001
+def test_a_zero_byte_file_is_refused_and_stays_empty(tmp_path: Path, capsys, argv) -> None:
     path = tmp_path / "chapter.db"
     path.touch()
     (tmp_path / "x.csv").write_text("given_names\nAna\n", encoding="utf-8")

@@ -217,7 +217,7 @@ def test_a_job_waiting_for_the_write_lock_stops_on_cancel_with_nothing_written(d
         try:
             with jobs.running(job):
                 create_person(db, chapter.id, PersonData(given_names="Ana", family_names="López"))
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             outcome["error"] = error
 
     worker = threading.Thread(target=write)

@@ -90,7 +90,7 @@ def pragma(path: Path, name: str) -> object:
 
 
 def schema_differences(engine: Engine) -> list[object]:
-    def not_fts(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    def not_fts(obj, name, type_, reflected, compare_to) -> bool:
         return not (type_ == "table" and name and name.startswith(sq.FTS_TABLE))
 
     opts = {"compare_type": True, "compare_server_default": True, "include_object": not_fts}
@@ -192,10 +192,10 @@ def test_downgrade_drops_what_the_upgrade_made(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- what they are for
 
 
-def statements(db: Database, work) -> list[str]:  # noqa: ANN001
+def statements(db: Database, work) -> list[str]:
     seen: list[str] = []
 
-    def record(conn, cursor, stmt, params, ctx, many) -> None:  # noqa: ANN001
+    def record(conn, cursor, stmt, params, ctx, many) -> None:
         seen.append(stmt)
 
     event.listen(db.engine, "before_cursor_execute", record)
@@ -246,7 +246,7 @@ def test_deleting_a_person_finds_their_pledge_by_index(upgraded: Database) -> No
         (browse.PledgeQuery(without_event=True), "ix_pledges_chapter_event_signed"),
     ],
 )
-def test_table_orders_read_their_index_without_sorting(upgraded: Database, query, index) -> None:  # noqa: ANN001
+def test_table_orders_read_their_index_without_sorting(upgraded: Database, query, index) -> None:
     if isinstance(query, browse.PeopleQuery):
         seen = statements(upgraded, lambda: browse.person_ids(upgraded, 1, query))
     else:

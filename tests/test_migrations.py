@@ -38,7 +38,7 @@ def engine(tmp_path: Path) -> Engine:
     eng.dispose()
 
 
-def _not_fts(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def _not_fts(obj, name, type_, reflected, compare_to) -> bool:
     return not (type_ == "table" and name and name.startswith(sq.FTS_TABLE))
 
 

@@ -69,7 +69,7 @@ def scalar(path: Path, sql: str) -> object:
 
 
 def schema_differences(engine: Engine) -> list[object]:
-    def not_fts(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    def not_fts(obj, name, type_, reflected, compare_to) -> bool:
         return not (type_ == "table" and name and name.startswith(sq.FTS_TABLE))
 
     opts = {"compare_type": True, "compare_server_default": True, "include_object": not_fts}
@@ -77,7 +77,7 @@ def schema_differences(engine: Engine) -> list[object]:
         return compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
 
 
-def stats_json(db) -> dict[str, object]:  # noqa: ANN001
+def stats_json(db) -> dict[str, object]:
     """What ``stats --json`` prints, on the fixtures' date."""
     return cli._plain(chapter_stats(db, today=TODAY))
 

@@ -712,7 +712,7 @@ def _writer(db, prefix: str, errors: list[BaseException]) -> None:  # type: igno
             with db.write() as s:
                 s.add(Setting(key=f"{prefix}-{i:03d}", value="v"))
                 s.add(AuditEntry(action=AuditAction.CREATE, entity="test", summary=f"{prefix} {i}"))
-    except BaseException as error:  # noqa: BLE001 - reported by the test
+    except BaseException as error:  # reported by the test
         errors.append(error)
 
 
@@ -743,3 +743,46 @@ def test_two_threads_writing_at_once_both_finish(tmp_path: Path, shared: bool) -
     finally:
         first.close()
         second.close()
+
+
+def test_driver_errors_are_translated_by_sqlite_result_code_not_by_words(tmp_path):
+    from chapter_manager.errors import DatabaseBusy, DatabaseCorrupt
+    from chapter_manager.storage.database import translate_error
+
+    path = tmp_path / "words.sqlite"
+    conn = sqlite3.connect(path)
+    # An error whose message has "locked", "busy" and "full" in it, but is no such thing.
+    try:
+        conn.execute("SELECT * FROM locked_busy_disk_full_readonly")
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        assert translate_error(error, path) is error
+    else:
+        raise AssertionError("expected an error")
+
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        assert isinstance(translate_error(error, path), DatabaseBusy)
+    else:
+        raise AssertionError("expected the file to be busy")
+    finally:
+        holder.rollback()
+        for c in (holder, other, conn):
+            c.close()
+
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database at all, just words" * 200)
+    bad = sqlite3.connect(junk)
+    try:
+        bad.execute("SELECT * FROM sqlite_master")
+    except sqlite3.DatabaseError as error:
+        assert isinstance(translate_error(error, junk), DatabaseCorrupt)
+    else:
+        raise AssertionError("expected a refusal")
+    finally:
+        bad.close()

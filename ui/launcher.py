@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return run_gui(args.db)
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:  # the last line of defence
         from ui.frame.errors import log_unexpected
 
         log = log_unexpected(error)
@@ -59,7 +59,7 @@ def _kiosk(args) -> int:  # type: ignore[no-untyped-def]
         return 1
     try:
         return run_kiosk(args.db, args.event, windowed=args.windowed)
-    except Exception as error:  # noqa: BLE001 - the last line of defence
+    except Exception as error:  # the last line of defence
         from ui.frame.errors import log_unexpected
 
         log = log_unexpected(error)

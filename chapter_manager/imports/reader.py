@@ -781,7 +781,7 @@ def _open_xlsx(path: Path, sheet: str | None, cancel: threading.Event | None = N
         raise
     except zipfile.BadZipFile:
         raise ImportRefused(_("{name} is damaged or not an Excel workbook.").format(name=path.name)) from None
-    except Exception as error:  # noqa: BLE001 - any parse failure is "cannot read this file"
+    except Exception as error:  # any parse failure is "cannot read this file"
         raise ImportRefused(_("{name} could not be read as an Excel workbook ({kind}).").format(
             name=path.name, kind=type(error).__name__)) from None
     names = [n for n, _p in book.sheets]
@@ -798,7 +798,7 @@ def _open_xlsx(path: Path, sheet: str | None, cancel: threading.Event | None = N
             counted = _count_rows(path, zf, part, cancel)
     except (ImportRefused, ImportCancelled):
         raise
-    except Exception as error:  # noqa: BLE001 - a damaged zip: "cannot read this file"
+    except Exception as error:  # a damaged zip: "cannot read this file"
         raise ImportRefused(_("{name} could not be read as an Excel workbook ({kind}).").format(
             name=path.name, kind=type(error).__name__)) from None
     epoch = dt.datetime(1904, 1, 1) if book.epoch_1904 else dt.datetime(1899, 12, 30)
@@ -813,7 +813,7 @@ def _open_xlsx(path: Path, sheet: str | None, cancel: threading.Event | None = N
         except zipfile.BadZipFile:
             raise ImportRefused(_("{name} is damaged or not an Excel workbook.").format(
                 name=path.name)) from None
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise ImportRefused(_("{name} could not be read as an Excel workbook ({kind}).").format(
                 name=path.name, kind=type(error).__name__)) from None
 

@@ -61,7 +61,7 @@ class Chart(Flowable):
         """A label; with ``room``, ``text`` is shortened to fit but ``tail`` (a date) never is."""
         self.labels.append((x, y, text, style, align, room, tail))
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:

@@ -156,9 +156,6 @@ class ReportData:
     officers: list[Officer]
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.stats["events"] and not self.stats["pledges"]
 
 
 def _zone(name: str) -> dt.tzinfo:

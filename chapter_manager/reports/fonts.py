@@ -218,8 +218,3 @@ _RANGES: dict[str, tuple[tuple[int, int], ...]] = {
 
 def _may_have(spec: FaceFile, code: int) -> bool:
     return any(lo <= code <= hi for lo, hi in _RANGES.get(spec.key, ((0, 0x10FFFF),)))
-
-
-def coverage_check(text: str, face: Face) -> list[str]:
-    """The characters of ``text`` that ``face`` does not have (for tests and checks)."""
-    return [ch for ch in text if ord(ch) not in face.chars and ch not in JOINERS]

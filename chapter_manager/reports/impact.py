@@ -118,7 +118,7 @@ class _Builder:
     @staticmethod
     def kept(flowable: Flowable) -> Flowable:
         """``flowable`` kept on the same page as the next one (headings, captions)."""
-        flowable._keep_with_next = True  # type: ignore[attr-defined]
+        flowable._keep_with_next = True
         return flowable
 
     def table(self, head: list[tuple[str, Style]], rows: list[list[tuple[str, Style]]],
@@ -460,7 +460,7 @@ def _canvas_class(ts: Typesetter, data: ReportData) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:  # reportlab's name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -507,7 +507,7 @@ class _Doc(BaseDocTemplate):
         self._progress = progress
         self._cancel = cancel
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
+    def afterFlowable(self, flowable: Flowable) -> None:  # reportlab's name
         self._done += 1
         if self._cancel is not None and self._cancel.is_set():
             raise Cancelled()

@@ -480,7 +480,7 @@ class Text(Flowable):
         self._lines: list[Line] = []
         self._for_width: float | None = None
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         if self._for_width != availWidth:
             self._lines = self.ts.layout(self.text, self.style, availWidth)
             self._for_width = availWidth
@@ -488,7 +488,7 @@ class Text(Flowable):
         self.height = len(self._lines) * self.style.line_height
         return availWidth, self.height
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self.wrap(availWidth, availHeight)
         fits = int(availHeight // self.style.line_height)
         if fits <= 0 or fits >= len(self._lines):
@@ -512,7 +512,7 @@ class _Lines(Text):
         self._lines = lines
         self._for_width = width
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width = availWidth
         self.height = len(self._lines) * self.style.line_height
         return availWidth, self.height

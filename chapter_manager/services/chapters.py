@@ -191,6 +191,3 @@ def add_term(db: Database, chapter_id: int, name: str, starts_on: dt.date, ends_
         return to_view(TermView, term)
 
 
-def delete_term(db: Database, term_id: int) -> None:
-    with db.write() as s:
-        s.delete(get_or_fail(s, AcademicTerm, term_id, _("term")))

@@ -406,7 +406,7 @@ class Kiosk:
             event_uuid = s.scalar(select(Event.uuid).where(Event.id == event_id))
         self._event_start = _baseline(db, "event", event_uuid)
 
-    def _goal_count(self, session, after: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    def _goal_count(self, session, after: int | None = None) -> int:
         """Pledges of the goal's period: all of them, or only those with an id above ``after``."""
         goal = self._goal
         assert goal is not None

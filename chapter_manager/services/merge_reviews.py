@@ -109,10 +109,6 @@ class _Fields:
     phone: str | None
 
 
-def count_reviews(db: Database, chapter_id: int) -> int:
-    return len(list_reviews(db, chapter_id))
-
-
 def resolve_review(db: Database, review_id: int, *, same_person: bool,
                    accept: Iterable[str] | None = None) -> int | None:
     """Settle a question; returns the person who remains when they are the same.

@@ -269,7 +269,7 @@ def _check_statement(row: dict[str, Any]) -> None:
 
 
 def _rows(conn: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]]:
-    cursor = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")  # noqa: S608 - fixed names
+    cursor = conn.execute(f"SELECT * FROM {table} ORDER BY rowid")  # fixed names
     names = [d[0] for d in cursor.description]
     for values in cursor:
         yield dict(zip(names, values, strict=True))

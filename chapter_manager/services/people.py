@@ -432,7 +432,7 @@ def list_people(
         return [_row(r) for r in s.execute(stmt)]
 
 
-def _tuple_row(r: tuple) -> PersonRow:  # type: ignore[type-arg]
+def _tuple_row(r: tuple) -> PersonRow:
     pid, given, family, preferred, family_first, email, student_id, affiliation, status = r
     return PersonRow(
         id=pid,
@@ -444,7 +444,7 @@ def _tuple_row(r: tuple) -> PersonRow:  # type: ignore[type-arg]
     )
 
 
-def _row(r) -> PersonRow:  # type: ignore[no-untyped-def]
+def _row(r) -> PersonRow:
     return PersonRow(
         id=r.id,
         display_name=display_name(r.given_names, r.family_names, r.preferred_name, r.family_name_first),

@@ -150,7 +150,7 @@ def _pledge_values(data: PledgeData) -> dict[str, object]:
     return out
 
 
-def _check_event(conn, chapter_id: int, event_id: int | None) -> None:  # type: ignore[no-untyped-def]
+def _check_event(conn, chapter_id: int, event_id: int | None) -> None:
     if event_id is None:
         return
     found = conn.execute(

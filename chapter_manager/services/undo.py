@@ -92,7 +92,7 @@ _tombstones = cast(Table, Tombstone.__table__)
 
 # Tables in an order where every table comes after the tables it refers to.
 _ORDER = [t.name for t in Base.metadata.sorted_tables]
-_TABLES: dict[str, Table] = dict(Base.metadata.tables)  # type: ignore[arg-type]
+_TABLES: dict[str, Table] = dict(Base.metadata.tables)
 
 
 class CannotRestore(ChapterError):

@@ -217,7 +217,7 @@ def _compile(converters: Sequence[Converter | None]) -> Callable[[Sequence[Any]]
             parts.append(f"c{i}(r[{i}])")
     body = ", ".join(parts) + ("," if len(parts) == 1 else "")
     exec(f"def encode(r):\n    return ({body})\n", namespace)
-    return namespace["encode"]  # type: ignore[no-any-return]
+    return namespace["encode"]
 
 
 # --------------------------------------------------------------------------- inserting

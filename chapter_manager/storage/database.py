@@ -15,8 +15,6 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +71,6 @@ class Database:
         self.read_only_reason: str | None = None
         self._writer = engine.execution_options(**{sq.WRITE_OPTION: True})
         self._closed = False
-        self._lock = threading.Lock()
         #: tells this handle's writes from others' in the change log (storage/watch.py)
         self.change_token = watch.new_token()
         if engine.dialect.name == "sqlite":
@@ -159,7 +156,7 @@ class Database:
             raw.close()
 
     @property
-    def backups(self):  # type: ignore[no-untyped-def]
+    def backups(self):
         """The :class:`~.backups.BackupStore` of this database file."""
         from .backups import BackupStore
 
@@ -240,26 +237,26 @@ class Database:
 def translate_error(error: BaseException, path: Path | None) -> BaseException:
     """Turn a driver error into a :class:`ChapterError` where we know what it means."""
     orig = getattr(error, "orig", error)
-    message = str(orig).lower()
+    code = sq.error_code(error)  # by SQLite's result code, never by the message's words
     where = path if path is not None else "the database"
-    if "locked" in message or "busy" in message:
+    if code in (sq.SQLITE_BUSY, sq.SQLITE_LOCKED):
         return DatabaseBusy(where)
-    if "disk is full" in message or "disk full" in message or "no space" in message:
+    if code == sq.SQLITE_FULL:
         return DiskFull(where)
-    if "malformed" in message or "not a database" in message or "corrupt" in message:
+    if code in (sq.SQLITE_CORRUPT, sq.SQLITE_NOTADB):
         from .backups import newest_good_backup
 
         newest = newest_good_backup(path) if path else None
         return DatabaseCorrupt(Path(where), str(orig), newest)
-    if "readonly" in message or "read-only" in message:
+    if code == sq.SQLITE_READONLY:
         return StorageError(
             _("{path} cannot be written to (it is read-only). Nothing was saved.").format(
                 path=where
             )
         )
-    if "unable to open" in message:
+    if code == sq.SQLITE_CANTOPEN:
         return CannotOpen(_("{path} could not be opened.").format(path=where))
-    if "disk i/o error" in message:
+    if code == sq.SQLITE_IOERR:
         return StorageError(
             _("The disk holding {path} reported an error; nothing was saved.").format(path=where)
         )
@@ -517,8 +514,7 @@ def _check_existing(
             small = path.stat().st_size <= QUICK_CHECK_MAX_BYTES
             problems = sq.integrity_problems(conn, quick=True) if quick_check and small else []
         except sqlite3.DatabaseError as error:
-            text_ = str(error).lower()
-            if "not a database" in text_ or "encrypted" in text_:
+            if sq.error_code(error) == sq.SQLITE_NOTADB:
                 raise NotAChapterDatabase(path, _("it is not a database file")) from error
             translated = translate_error(error, path)
             if isinstance(translated, ChapterError):
@@ -545,4 +541,4 @@ def _check_existing(
         conn.close()
 
 
-__all__ = ["Database", "OpenReport", "open_database", "translate_error", "uuid"]
+__all__ = ["Database", "OpenReport", "open_database", "translate_error"]

@@ -99,7 +99,7 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
     for table in ("forum_sessions", "memberships", "officer_terms", "audit_log", "goals",
                   "academic_terms", "merge_batches", "merge_reviews", "person_aliases",
                   "event_aliases", "tombstones"):
-        conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        conn.execute(f"DELETE FROM {table}")  # fixed names
     # Facts about the file stay; anything else (a kiosk's hashed exit PIN) does not travel.
     conn.execute("DELETE FROM settings WHERE key NOT IN ('database_id', 'created_by_version')")
     if event_id is not None:
@@ -135,7 +135,7 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
             continue
         for column in columns:
             blank = "NULL" if Base.metadata.tables[table].c[column].nullable else "''"
-            conn.execute(f"UPDATE {table} SET {column} = {blank}")  # noqa: S608 - model names
+            conn.execute(f"UPDATE {table} SET {column} = {blank}")  # model names
     # The search index keeps the words of deleted rows in its segments until it is
     # rebuilt: rebuild it from the people left, so no one else's name travels.
     if conn.execute(
@@ -148,7 +148,7 @@ def _filter_payload(conn: sqlite3.Connection, *, chapter_id: int | None, event_i
 
 def _payload_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {
-        table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+        table: int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
         for table in ("people", "pledges", "attendance", "events", "consent_statements")
     }
 
@@ -498,11 +498,3 @@ def _check_payload(payload: Path, path: Path) -> None:
         raise _refuse_unreadable(path, str(error)) from error
     finally:
         conn.close()
-
-
-def read_header(path: Path) -> PackHeader:
-    """The header of a pack, unverified (for showing which laptop a file came from)."""
-    with Path(path).open("rb") as fh:
-        if fh.read(len(MAGIC)) != MAGIC:
-            raise PackRefused(_("{name} is not a sign-up pack.").format(name=Path(path).name))
-        return _header_from(_parse_header(fh.readline(MAX_HEADER_BYTES) or b"{}", Path(path)), Path(path))

@@ -23,7 +23,7 @@ class Prepared:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
-            order = tuple(compiled.positiontup) if compiled.positional else None  # type: ignore[arg-type]
+            order = tuple(compiled.positiontup) if compiled.positional else None  # type: ignore[attr-defined]
             # Values fixed in the statement itself (a LIMIT, a literal) keep their value.
             fixed = {k: v for k, v in compiled.params.items() if v is not None}
             found = (str(compiled), order, fixed)

@@ -40,7 +40,7 @@ def version_of(conn: Connection) -> int:
     return REVISIONS.index(rev) + 1 if rev in REVISIONS else len(REVISIONS) + 1
 
 
-def alembic_config(connection: Connection, versions: Path | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(connection: Connection, versions: Path | None = None):
     """Alembic's configuration on ``connection``; ``versions``: another folder of revisions."""
     from alembic.config import Config
 

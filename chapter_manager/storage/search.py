@@ -31,7 +31,7 @@ MAX_TOKENS = 8
 CANDIDATES = 250
 
 
-def matching_people(session: Session, chapter_id: int, query: str):  # type: ignore[no-untyped-def]
+def matching_people(session: Session, chapter_id: int, query: str):
     """A SELECT of the ids of every matching person, for ``in_()`` (a filter: no order).
 
     None when ``query`` has no words.
@@ -45,12 +45,12 @@ def matching_people(session: Session, chapter_id: int, query: str):  # type: ign
     return select(Person.id).where(Person.chapter_id == chapter_id, and_(*conditions))
 
 
-def _prefix_range(column, prefix: str):  # type: ignore[no-untyped-def]
+def _prefix_range(column, prefix: str):
     # "starts with" that an index can answer: prefix <= column < prefix + U+10FFFF
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
-def _fts_matches(chapter_id: int, tokens: list[str]):  # type: ignore[no-untyped-def]
+def _fts_matches(chapter_id: int, tokens: list[str]):
     """Matching ids on SQLite; CROSS JOIN keeps the FTS index as the outer loop."""
     from sqlalchemy import Integer, column, text
 
@@ -181,7 +181,7 @@ _ROW_COLUMNS = (
 )
 
 
-def people_rows(session: Session, ids: list[int]) -> dict[int, tuple]:  # type: ignore[type-arg]
+def people_rows(session: Session, ids: list[int]) -> dict[int, tuple]:
     """``{id: (id, given, family, preferred, family_first, email, student_id, affiliation,
     membership status)}`` for a page of people, with raw enum values."""
     if not ids:
@@ -208,5 +208,5 @@ def people_rows(session: Session, ids: list[int]) -> dict[int, tuple]:  # type: 
     return {r[0]: (r[0], *r[1:7], _value(r[7]), _value(r[8])) for r in session.execute(stmt)}
 
 
-def _value(v):  # type: ignore[no-untyped-def]
+def _value(v):
     return getattr(v, "value", v)

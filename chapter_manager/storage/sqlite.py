@@ -15,6 +15,24 @@ from sqlalchemy.engine import Engine
 
 # PRAGMA application_id of every chapter database: the bytes "CMgr".
 APPLICATION_ID = int.from_bytes(b"CMgr", "big")
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html); an extended code
+# carries its primary one in the low byte.
+SQLITE_CORRUPT = 11
+SQLITE_BUSY = 5
+SQLITE_LOCKED = 6
+SQLITE_READONLY = 8
+SQLITE_IOERR = 10
+SQLITE_FULL = 13
+SQLITE_CANTOPEN = 14
+SQLITE_NOTADB = 26
+
+
+def error_code(error: BaseException) -> int | None:
+    """SQLite's primary result code of a driver error (or of the one SQLAlchemy wraps);
+    None for an error that did not come from SQLite."""
+    code = getattr(getattr(error, "orig", error), "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
 HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "chapter_manager_write"
@@ -101,8 +119,7 @@ def configure_engine(engine: Engine, *, read_only: bool = False) -> None:
 
 
 def _is_busy(error: BaseException) -> bool:
-    message = str(getattr(error, "orig", error)).lower()
-    return "locked" in message or "busy" in message
+    return error_code(error) in (SQLITE_BUSY, SQLITE_LOCKED)
 
 
 def begin_write_patiently(conn: Any, job: Any) -> None:
@@ -205,10 +222,6 @@ def backup_into(source: sqlite3.Connection, target: Path) -> None:
         dest.commit()
     finally:
         dest.close()
-
-
-def checkpoint(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # --------------------------------------------------------------------------- search

@@ -82,3 +82,18 @@ def test_a_database_without_a_chapter_is_welcomed(db, qtbot):
     page.activated()
     assert page.pages.currentWidget() is page.welcome
     assert page.create_button.isVisible() and page.demo_button.isVisible()
+
+
+def test_the_welcome_buttons_ask_the_window_by_signal(db, qtbot):
+    from ui.context import AppContext
+    from ui.pages.dashboard import DashboardPage
+    from ui.settings import Settings
+
+    page = DashboardPage(AppContext(db, Settings()))
+    qtbot.addWidget(page)
+    page.show()
+    page.activated()
+    with qtbot.waitSignal(page.create_chapter_requested, timeout=2_000):
+        page.create_button.click()
+    with qtbot.waitSignal(page.demo_requested, timeout=2_000):
+        page.demo_button.click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 
 import pytest
 from PySide6.QtCore import Qt
@@ -360,3 +361,50 @@ def test_a_read_only_database_opens_read_only_and_says_so(tmp_path, monkeypatch,
     finally:
         db.close()
     assert path.read_bytes() == before
+
+
+class _CountingIds(Sequence):
+    """Ids that count how many of them are read."""
+
+    def __init__(self, ids):
+        self._ids = ids
+        self.reads = 0
+
+    def __len__(self):
+        return len(self._ids)
+
+    def __getitem__(self, i):
+        item = self._ids[i]
+        self.reads += len(item) if isinstance(i, slice) else 1
+        return item
+
+    def __iter__(self):
+        for item in self._ids:
+            self.reads += 1
+            yield item
+
+
+def test_row_of_reads_the_ids_a_bounded_number_of_times_however_many_are_looked_up():
+    n = 5_000
+    ids = _CountingIds([7 * i for i in range(n)])
+    numbers = _Numbers(0)
+    numbers.cls.query_ids = lambda self: ids
+    model = numbers.model
+    model.reload()
+    wanted = list(range(0, n, 5))  # selecting 1,000 rows
+    assert [model.row_of(7 * row) for row in wanted] == wanted
+    assert model.row_of(3) is None and model.row_of(7 * n) is None
+    # A copy or a scan per look-up would read about 1,000 × n ids.
+    assert ids.reads <= (model.SCANS_BEFORE_MAP + 2) * n
+    # New ids: the rows follow them, not the old map.
+    numbers.cls.query_ids = lambda self: list(reversed(ids._ids))
+    model.reload()
+    assert [model.row_of(7 * row) for row in wanted] == [n - 1 - row for row in wanted]
+
+
+def test_row_of_finds_rows_in_more_than_a_million_ids():
+    numbers = _Numbers(1_000_001)
+    model = numbers.model
+    model.reload()
+    assert model.row_of(1_000_001) == 1_000_000
+    assert [model.row_of(i) for i in range(1, 1_000_001, 50_000)] == list(range(0, 1_000_000, 50_000))

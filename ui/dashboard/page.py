@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -53,6 +53,9 @@ class Card(QFrame):
 
 class DashboardPage(Page):
     watches = ("all",)
+    #: the welcome's buttons: the window creates a chapter, or a demo chapter
+    create_chapter_requested = Signal()
+    demo_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -153,8 +156,8 @@ class DashboardPage(Page):
         intro.setMaximumWidth(560)
         self.create_button = QPushButton(self.tr("&Create your chapter…"))
         self.demo_button = QPushButton(self.tr("Try a &demo chapter…"))
-        self.create_button.clicked.connect(lambda: self._window_call("new_chapter"))
-        self.demo_button.clicked.connect(lambda: self._window_call("add_demo"))
+        self.create_button.clicked.connect(lambda: self.create_chapter_requested.emit())
+        self.demo_button.clicked.connect(lambda: self.demo_requested.emit())
         row = QHBoxLayout()
         row.addWidget(self.create_button)
         row.addWidget(self.demo_button)
@@ -298,11 +301,6 @@ class DashboardPage(Page):
             self._placeholder(self.activity_list, self.tr("Nothing has happened yet."))
 
     # ------------------------------------------------------------------ actions
-    def _window_call(self, name: str) -> None:
-        window = self.window()
-        if hasattr(window, name):
-            getattr(window, name)()
-
     def edit_goal(self) -> None:
         if self.data is not None and self.data.goal is not None:
             self._goal_dialog(self.data.goal.goal_id)

@@ -951,7 +951,7 @@ class EventDetail(QWidget):
         return bool(outcome.new_pledge)
 
     # ------------------------------------------------------------------ keys
-    def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]  # noqa: N802
+    def eventFilter(self, watched, event) -> bool:  # type: ignore[no-untyped-def]
         from PySide6.QtCore import QEvent
 
         if watched is self.attendees and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Delete:

@@ -108,7 +108,7 @@ class OptionalDateTimeEdit(QWidget):
         if moment is not None:
             set_wall_clock(self.edit, moment)
 
-    def setAccessibleName(self, name: str) -> None:  # noqa: N802
+    def setAccessibleName(self, name: str) -> None:
         super().setAccessibleName(name)
         self.check.setAccessibleName(name)
         self.edit.setAccessibleName(name)

@@ -400,7 +400,7 @@ class EventsPage(Page):
         for column, width in widths.items():
             header.resizeSection(column, width)
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
         QTimer.singleShot(0, self._fit_columns)
 

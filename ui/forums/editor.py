@@ -364,7 +364,7 @@ class ForumDialog(QDialog):
             self.load(forums.get_forum(ctx.db, forum_id))
         self.topic.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter in a person field takes the suggestion; it must not also save the dialog.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(self.focusWidget(), PersonPicker):
             event.accept()

@@ -115,7 +115,7 @@ class AppContext(QObject):
                 self._watch.close()
                 self._watch = None
 
-    def timerEvent(self, event: QTimerEvent) -> None:  # noqa: N802
+    def timerEvent(self, event: QTimerEvent) -> None:
         if event.timerId() == self._watch_timer:
             self.check_elsewhere()
         else:

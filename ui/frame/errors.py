@@ -73,7 +73,7 @@ def install_excepthook() -> None:
             from PySide6.QtWidgets import QApplication
 
             show_error(QApplication.activeWindow(), error)
-        except Exception:  # noqa: BLE001 - never fail inside the hook
+        except Exception:  # never fail inside the hook
             previous(kind, error, tb)
 
     sys.excepthook = hook

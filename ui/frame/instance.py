@@ -42,7 +42,7 @@ WAIT_MS = 3000
 def _user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name known: the home folder tells users apart
+    except Exception:  # no user name known: the home folder tells users apart
         return str(Path.home())
 
 

@@ -298,7 +298,7 @@ class MainWindow(QMainWindow):
 
         try:
             newest = self.ctx.db.backups.list()[:1]
-        except Exception:  # noqa: BLE001 - not a file database
+        except Exception:  # not a file database
             return ""
         if not newest:
             return tr("Not backed up yet")
@@ -314,6 +314,9 @@ class MainWindow(QMainWindow):
             module = importlib.import_module(entry[2])
             page = getattr(module, entry[3])(self.ctx)
             page.setObjectName(f"page-{key}")
+            if key == "dashboard":
+                page.create_chapter_requested.connect(self.new_chapter)
+                page.demo_requested.connect(self.add_demo)
             self.pages[key] = page
             self.stack.addWidget(page)
             keep_for_good()
@@ -437,7 +440,7 @@ class MainWindow(QMainWindow):
         registry = windows()
         return registry.others(self) if self in registry.windows else []
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.activated.emit()
             self.ctx.check_elsewhere()  # back from a terminal or another window: fresh at once
@@ -607,7 +610,7 @@ class MainWindow(QMainWindow):
                 version=__version__, path=self.ctx.db.location),
         )
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         # Work the user started (with a progress dialog) is worth asking about; quiet work
         # such as the automatic backup is waited for too.  With other windows open, only
         # this window's work is asked about and stopped.

@@ -336,7 +336,7 @@ def _local_zone() -> str:
 
         name = bytes(QTimeZone.systemTimeZoneId().data()).decode()
         return name if "/" in name else "UTC"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "UTC"
 
 

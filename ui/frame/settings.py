@@ -49,13 +49,6 @@ class Settings:
     def set_geometry(self, name: str, geometry: QByteArray) -> None:
         self._q.setValue(f"window/{name}/geometry", geometry)
 
-    def window_state(self, name: str) -> QByteArray | None:
-        value = self._q.value(f"window/{name}/state")
-        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
-
-    def set_window_state(self, name: str, state: QByteArray) -> None:
-        self._q.setValue(f"window/{name}/state", state)
-
     # ------------------------------------------------------------ files
     def recent_files(self) -> list[str]:
         value = self._q.value("files/recent", [])

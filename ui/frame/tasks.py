@@ -220,7 +220,7 @@ class Task(QObject):
                 result = self.fn(self._report, self.cancel_event)
         except Cancelled:
             self._signals.cancelled.emit()
-        except BaseException as error:  # noqa: BLE001 - handed to the GUI thread
+        except BaseException as error:  # handed to the GUI thread
             self._signals.failed.emit(error)
         else:
             if self.cancel_event.is_set():

@@ -311,7 +311,7 @@ class SignUpForm(QWidget):
     def line_edits(self) -> list[QLineEdit]:
         return [self.given, self.family, self.email, self.student_id, self.gender, self.commitment]
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() in (
             Qt.Key.Key_Return, Qt.Key.Key_Enter
         ):
@@ -855,7 +855,7 @@ class KioskWindow(QWidget):
         except ChapterError as error:
             self.form.show_banner(str(error) + " " + self.tr("What you typed is still here."))
             return False
-        except Exception as error:  # noqa: BLE001 - the form must survive anything
+        except Exception as error:  # the form must survive anything
             from ui.frame.errors import describe
 
             self.form.show_banner(describe(error))
@@ -908,12 +908,12 @@ class KioskWindow(QWidget):
         self._leaving = True
         self.close()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if self.armed and event.type() in _ACTIVITY and self.isVisible():
             self.idle_timer.start()
         return False
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
         self.activateWindow()
         page = self.stack.currentWidget()
@@ -921,7 +921,7 @@ class KioskWindow(QWidget):
             self._focus(page)
 
     # ------------------------------------------------------------------ staying up
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() != QEvent.Type.WindowStateChange:
             return
@@ -932,7 +932,7 @@ class KioskWindow(QWidget):
         else:
             self._wanted_state = state
 
-    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().hideEvent(event)
         if self.armed and not self._leaving:
             self._come_back_timer.start()
@@ -947,7 +947,7 @@ class KioskWindow(QWidget):
         self.raise_()
         self.activateWindow()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             event.accept()  # Esc does not leave
             if self.stack.currentWidget() is self.leave_page:
@@ -955,7 +955,7 @@ class KioskWindow(QWidget):
             return
         super().keyPressEvent(event)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.armed and not self._leaving:
             event.ignore()  # the close button and Alt+F4: only the PIN leaves
             return

@@ -136,7 +136,7 @@ class PeopleModel(IdTableModel[PersonTableRow]):
     ))
     _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         role = int(role)
         if role not in self._ROLES:
             return None
@@ -314,7 +314,7 @@ class PeopleModel(IdTableModel[PersonTableRow]):
         self.descending = False
         self.sort_column = 0
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802, ANN201
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role == Qt.ItemDataRole.InitialSortOrderRole and orientation == Qt.Orientation.Horizontal:
             return Qt.SortOrder.AscendingOrder
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
@@ -516,7 +516,7 @@ class MembersPage(Page):
         if not self._sizing and index != self.model.columnCount() - 1:
             self._user_sized = True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         table = getattr(self, "table", None)  # events may come while the page is being built
         if table is not None and watched is table.viewport() and event.type() == QEvent.Type.Resize:
             self._size_columns()

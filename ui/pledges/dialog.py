@@ -475,7 +475,7 @@ class LinkPersonDialog(QDialog):
         self._update()
         self.picker.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter in the person field takes the suggestion; moving the pledge is a second step.
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() is self.picker:
             event.accept()

@@ -135,12 +135,6 @@ class PledgesModel(IdTableModel[PledgeTableRow]):
         self._pages.clear()
         self.endResetModel()
 
-    def row_of(self, row_id: int) -> int | None:
-        try:
-            return self._ids.index(row_id)  # type: ignore[union-attr]
-        except (ValueError, AttributeError):
-            return None
-
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting is a new query: remember the order and ask for the ids again."""
         if not 0 <= column < len(self.columns) or self.columns[column].order is None:

@@ -202,7 +202,7 @@ class FilePage(QWizardPage):
         self.problem.show()
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self.w.table is not None
 
 
@@ -235,7 +235,7 @@ class MappingPage(QWizardPage):
         layout.addWidget(self.warning)
         self.combos: list[QComboBox] = []
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         table = self.w.table
         assert table is not None
         guesses = guess_mapping(table.headers)
@@ -294,7 +294,7 @@ class MappingPage(QWizardPage):
             "Choose which column holds the names (a full name, or given and family names)."))
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool({"full_name", "given_names", "family_names"} & set(self.mapping()))
 
 
@@ -351,7 +351,7 @@ class CheckPage(QWizardPage):
         self.task: tasks.Task | None = None
         self._committing = False
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         self.w.plan = None
         self.summary.setText(self.tr("Checking…"))
         self.problems.setRowCount(0)
@@ -411,7 +411,7 @@ class CheckPage(QWizardPage):
     def duplicates(self) -> str:
         return next(k for k, b in self.choices.items() if b.isChecked())
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         plan = self.w.plan
         if plan is None or self._committing:
             return False
@@ -419,7 +419,7 @@ class CheckPage(QWizardPage):
             return False
         return plan.invalid < len(plan.rows)
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         if self.w.result is not None:
             return True
         plan = self.w.plan
@@ -468,7 +468,7 @@ class DonePage(QWizardPage):
         layout.addLayout(row)
         layout.addStretch(1)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         r = self.w.result
         assert r is not None
         self.text.setText(self.tr("{created} people added, {updated} updated, {skipped} skipped as already "

@@ -143,7 +143,7 @@ class ReportsPage(Page):
             if frame.card.status is not None:
                 try:
                     frame.status.setText(frame.card.status(self))
-                except Exception:  # noqa: BLE001 - a status line never breaks the page
+                except Exception:  # a status line never breaks the page
                     frame.status.setText("")
 
     # ---------------------------------------------------------------- asking (tests replace these)

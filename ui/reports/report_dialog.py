@@ -167,7 +167,7 @@ class ImpactReportDialog(QDialog):
 
         try:
             return dt.datetime.now(ZoneInfo(self.ctx.timezone)).date()
-        except Exception:  # noqa: BLE001 - an unknown zone name: the computer's date
+        except Exception:  # an unknown zone name: the computer's date
             return dt.date.today()
 
     def period(self) -> tuple[dt.date, dt.date]:

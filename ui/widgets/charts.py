@@ -48,7 +48,7 @@ class LineChart(QWidget):
         self.setMinimumHeight(180)
         self.setAccessibleName(self.tr("Pledges over time"))
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(520, 260)
 
     def set_data(self, days: Sequence[dt.date], cumulative: Sequence[int], goal: int | None = None) -> None:
@@ -66,7 +66,7 @@ class LineChart(QWidget):
         self.setToolTip(text)
         self.update()
 
-    def paintEvent(self, _event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def paintEvent(self, _event) -> None:  # type: ignore[no-untyped-def]
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()
@@ -160,14 +160,14 @@ class BarChart(QWidget):
         self.updateGeometry()
         self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         fm = QFontMetricsF(self.font())
         return QSize(320, int(max(1, len(self.items)) * fm.height() * 1.7 + 8))
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
+    def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
 
-    def paintEvent(self, _event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def paintEvent(self, _event) -> None:  # type: ignore[no-untyped-def]
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         pal = self.palette()

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 from enum import Enum
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -65,10 +65,6 @@ def from_qdate(day: QDate) -> dt.date:
     return dt.date(day.year(), day.month(), day.day())
 
 
-def qt_zone(name: str) -> QTimeZone:
-    return QTimeZone(name.encode())
-
-
 # ---------------------------------------------------------------------------- widgets
 
 class EnumCombo(QComboBox):
@@ -117,7 +113,7 @@ class OptionalDateEdit(QWidget):
         if day is not None:
             self.edit.setDate(to_qdate(day))
 
-    def setAccessibleName(self, name: str) -> None:  # noqa: N802
+    def setAccessibleName(self, name: str) -> None:
         super().setAccessibleName(name)
         self.check.setAccessibleName(name)
         self.edit.setAccessibleName(name)

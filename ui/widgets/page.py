@@ -90,7 +90,7 @@ class Page(QWidget):
 
         show_error(self, error, context)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The main window's Edit ▸ Delete takes the key first; this serves a screen's table
         # (``self.table``, with this page as its event filter) on its own.
         if (

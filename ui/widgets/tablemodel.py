@@ -42,11 +42,13 @@ class Column(Generic[R]):
 class IdTableModel(QAbstractTableModel, Generic[R]):
     PAGE = 256
     MAX_PAGES = 64
+    #: ``row_of`` scans the ids this many times after a reload, then maps id → row once
+    SCANS_BEFORE_MAP = 8
 
     def __init__(self, columns: Sequence[Column[R]], parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self.columns = list(columns)
-        self._ids: Sequence[int] = ()
+        self._ids = ()
         self._pages: OrderedDict[int, dict[int, R]] = OrderedDict()
         self.order: str | None = next((c.order for c in self.columns if c.order), None)
         self.descending = False
@@ -68,20 +70,35 @@ class IdTableModel(QAbstractTableModel, Generic[R]):
         self._pages.clear()
         self.endResetModel()
 
-    def refresh_rows(self) -> None:
-        """Fetch the visible rows again (their data changed; the ids did not)."""
-        self._pages.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.columns) - 1))
-
     def id_at(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    @property
+    def _ids(self) -> Sequence[int]:
+        return self._id_seq
+
+    @_ids.setter
+    def _ids(self, ids: Sequence[int]) -> None:
+        # Every new set of ids (reload, sort, a subclass's own loading) forgets the map.
+        self._id_seq = ids
+        self._row_map: dict[int, int] | None = None
+        self._scans = 0
+
     def row_of(self, row_id: int) -> int | None:
-        try:
-            return list(self._ids).index(row_id) if len(self._ids) < 1_000_000 else None
-        except ValueError:
-            return None
+        """The row showing ``row_id``, or None.
+
+        A few look-ups scan the ids in place (no copy); selecting many records maps
+        id → row once per set of ids, so each further look-up is constant time.
+        """
+        if self._row_map is None:
+            if self._scans < self.SCANS_BEFORE_MAP:
+                self._scans += 1
+                try:
+                    return self._id_seq.index(row_id)
+                except ValueError:
+                    return None
+            self._row_map = dict(zip(self._id_seq, range(len(self._id_seq)), strict=True))
+        return self._row_map.get(row_id)
 
     def ids(self) -> Sequence[int]:
         return self._ids
@@ -102,16 +119,16 @@ class IdTableModel(QAbstractTableModel, Generic[R]):
         return page.get(self._ids[row])
 
     # ------------------------------------------------------------ Qt
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         return _header(self.columns, section, orientation, role)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.column() < len(self.columns):
             return None
         if role == ID_ROLE:
@@ -187,16 +204,16 @@ class RowsTableModel(QAbstractTableModel, Generic[R]):
                 return i
         return None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         return _header(self.columns, section, orientation, role)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: ANN201
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         if not 0 <= index.column() < len(self.columns):
@@ -234,7 +251,7 @@ class RowsTableModel(QAbstractTableModel, Generic[R]):
         self.layoutChanged.emit()
 
 
-def _header(columns: Sequence[Column], section: int, orientation: Qt.Orientation, role: int):  # type: ignore[type-arg]  # noqa: ANN202
+def _header(columns: Sequence[Column], section: int, orientation: Qt.Orientation, role: int):  # type: ignore[type-arg]
     text_roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
     if orientation == Qt.Orientation.Horizontal and 0 <= section < len(columns) and role in text_roles:
         return columns[section].title

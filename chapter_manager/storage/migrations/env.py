@@ -6,7 +6,7 @@ from chapter_manager.models import Base
 from chapter_manager.storage.sqlite import FTS_TABLE
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
+def include_object(obj, name, type_, reflected, compare_to):
     # The FTS5 index and its shadow tables are SQLite-only and managed by hand.
     return not (type_ == "table" and name and name.startswith(FTS_TABLE))
 
