@@ -85,9 +85,9 @@ def test_a_database_without_a_chapter_is_welcomed(db, qtbot):
 
 
 def test_the_welcome_buttons_ask_the_window_by_signal(db, qtbot):
-    from ui.context import AppContext
-    from ui.pages.dashboard import DashboardPage
-    from ui.settings import Settings
+    from ui.dashboard.page import DashboardPage
+    from ui.frame.context import AppContext
+    from ui.frame.settings import Settings
 
     page = DashboardPage(AppContext(db, Settings()))
     qtbot.addWidget(page)
