@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ __all__ = [
 DUPLICATE_CHOICES = ("update", "skip", "create")
 ENTITY = "people-import"
 _STEP = 1000
+_YIELD_EVERY = 100  # rows between two chances for other threads (a window) to run
 
 Progress = Callable[[float | None, str], None]
 
@@ -378,6 +380,8 @@ def plan_import(
             if cancel is not None and cancel.is_set():
                 raise ImportCancelled()
             report(index / total * 0.8, _("Checking row {n:,} of {total:,}").format(n=index, total=total))
+        if index % _YIELD_EVERY == 0:
+            time.sleep(0)  # let a window's thread run: checking holds the interpreter otherwise
         if not any(_text(c) for c in cells):
             continue
         planned.append(_plan_row(table.row_number(index), cells, columns, country, shared, zone))
@@ -626,6 +630,8 @@ def commit_import(
                         if cancel is not None and cancel.is_set():
                             raise ImportCancelled()
                         report(k / total * 0.6, _("Adding {n:,} of {total:,} people").format(n=k, total=total))
+                    if k % _YIELD_EVERY == 0:
+                        time.sleep(0)  # a window's thread runs between rows
                     v = r._values
                     assert v is not None
                     (given_names, family_names, preferred, department, programme, pronouns, notes, email,
@@ -647,6 +653,8 @@ def commit_import(
                             raise ImportCancelled()
                         report(0.6 + k / total * 0.2, _("Adding memberships: {n:,} of {total:,}").format(
                             n=k, total=total))
+                    if k % _YIELD_EVERY == 0:
+                        time.sleep(0)
                     yield (uuid.uuid4(), device, first_seq + 2 * k + 1, now, now, plan.chapter_id, first_id + k,
                            r.status or MembershipStatus.ACTIVE, r.joined_on, r.left_on)
 
