@@ -23,7 +23,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -81,6 +81,25 @@ NOTES_HEIGHT = 72
 def _optional(text: str) -> str | None:
     text = text.strip()
     return text or None
+
+
+def _list_view(owner: QWidget, model: QAbstractItemModel, name: str, *, stretch: int) -> QTableView:
+    """A read-only table of whole rows in a tab of the editor: columns fit their contents
+    but ``stretch``, which takes the rest of the width."""
+    table = QTableView()
+    table.setModel(model)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(owner.fontMetrics().height() + 8)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    for column in range(model.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 class TermDialog(QDialog):
@@ -204,20 +223,8 @@ class TermsPanel(QWidget):
             id_of=lambda t: t.id,
             parent=self,
         )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(self.tr("Officer terms"))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = _list_view(self, self.model, self.tr("Officer terms"), stretch=0)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         self.table.activated.connect(self.edit_term)
@@ -440,19 +447,7 @@ class ConsentPanel(QWidget):
             id_of=lambda e: e.uuid.int,
             parent=self,
         )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(self.tr("Consent history"))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        for column in range(6):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table = _list_view(self, self.model, self.tr("Consent history"), stretch=4)
         self.withdraw_button = QPushButton(self.tr("&Withdraw consent…"))
         self.withdraw_button.setToolTip(self.tr("Record that the person withdraws a consent they gave."))
         self.withdraw_button.clicked.connect(self.withdraw)
